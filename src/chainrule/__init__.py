@@ -1,0 +1,82 @@
+"""chainrule: neural networks whose every gradient is the chain rule, shown and proven.
+
+The engine, in one screen::
+
+    import numpy as np
+    import chainrule as cr
+
+    W = cr.tensor(np.random.randn(3, 2), requires_grad=True)
+    x = cr.tensor(np.random.randn(5, 3))
+    E = (x @ W).sigmoid().mean()
+    E.backward()                        # W.grad: dE/dW, an ndarray shaped like W
+
+    cr.grad(f)(a, b)                    # fresh gradients of a scalar f, .grad untouched
+    cr.gradcheck(f, (a, b))             # the engine against central finite differences
+
+Modules: ``tensor`` (the Tensor), ``function`` (the primitive contract: forward and backward side
+by side), ``ops`` (the primitives), ``backprop`` (the reverse pass), ``functional`` (grad,
+value_and_grad), ``gradcheck``, ``modes`` (no_grad, detect_anomaly), ``errors``.
+"""
+
+from chainrule import ops
+from chainrule.errors import (
+    AnomalyError,
+    ChainruleError,
+    DTypeError,
+    GradcheckError,
+    GraphError,
+    ShapeError,
+)
+from chainrule.function import Function, unbroadcast
+from chainrule.functional import grad, value_and_grad
+from chainrule.gradcheck import GradcheckReport, InputCheck, gradcheck
+from chainrule.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from chainrule.ops import (
+    abs,
+    add,
+    astype,
+    clip,
+    concatenate,
+    div,
+    exp,
+    getitem,
+    leaky_relu,
+    log,
+    log_sigmoid,
+    log_softmax,
+    logsumexp,
+    matmul,
+    max,
+    maximum,
+    mean,
+    minimum,
+    mul,
+    neg,
+    pow,
+    relu,
+    reshape,
+    sigmoid,
+    softmax,
+    softplus,
+    sqrt,
+    stack,
+    sub,
+    sum,
+    tanh,
+    transpose,
+    where,
+)
+from chainrule.tensor import Tensor, as_tensor, tensor
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AnomalyError", "ChainruleError", "DTypeError", "Function", "GradcheckError",
+    "GradcheckReport", "GraphError", "InputCheck", "ShapeError", "Tensor", "__version__", "abs",
+    "add", "as_tensor", "astype", "clip", "concatenate", "detect_anomaly", "div", "enable_grad",
+    "exp", "getitem", "grad", "gradcheck", "is_grad_enabled", "leaky_relu", "log",
+    "log_sigmoid", "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "minimum",
+    "mul", "neg", "no_grad", "ops", "pow", "relu", "reshape", "sigmoid", "softmax", "softplus",
+    "sqrt", "stack", "sub", "sum", "tanh", "tensor", "transpose", "unbroadcast",
+    "value_and_grad", "where",
+]  # fmt: skip

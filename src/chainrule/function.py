@@ -1,0 +1,185 @@
+"""A primitive is one class: its forward and its backward rule side by side.
+
+This is the contract every built-in op follows, and the public way to add your own::
+
+    class Cube(cr.Function):
+        '''y = x³;  dy/dx = 3x²'''
+
+        @staticmethod
+        def forward(ctx, x):                 # ndarrays in, one ndarray out
+            ctx.save_for_backward(x)
+            return x**3
+
+        @staticmethod
+        def backward(ctx, grad):             # grad = dE/dy, shaped like y
+            (x,) = ctx.saved
+            return grad * 3 * x**2           # dE/dx: one gradient per input (None where none)
+
+    y = Cube.apply(t)                        # a Tensor, recorded for backward
+
+The rules of the contract:
+
+* ``forward(ctx, *inputs, **params)`` gets the inputs as ndarrays (every positional argument of
+  ``apply`` is an input; Tensors are unwrapped, Python scalars and arrays are converted to the
+  tensors' dtype) and keyword ``params`` as given (non-differentiable settings such as ``axis``).
+  It returns one ndarray. It saves what backward needs with ``ctx.save_for_backward(...)`` (read
+  back as ``ctx.saved``) or as attributes of ``ctx``; ``ctx.needs_input_grad`` says which inputs
+  want a gradient.
+* ``backward(ctx, grad)`` gets ``dE/d(output)`` and returns ``dE/d(input)`` for each input, in
+  order, as a tuple (a bare array if there is one input), with ``None`` for inputs that need none.
+  Each gradient must have its input's shape: use :func:`chainrule.unbroadcast` where the forward
+  broadcast. The engine checks this and names the op if not.
+* Neither may modify its inputs or ``grad`` in place: those arrays may be shared.
+
+Errors NumPy raises inside a forward come out as chainrule errors that name the op and the input
+shapes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from chainrule.errors import ChainruleError, DTypeError, ShapeError
+from chainrule.modes import STATE, check_forward, describe_shapes, user_frame
+from chainrule.tensor import FLOAT_DTYPES, Tensor, as_float_array, make
+
+_F64 = np.dtype(np.float64)
+
+
+class Function:
+    """Base class of a primitive; an instance is the ``ctx`` of one call and its graph node."""
+
+    #: the op's name, used in error messages and in ``Tensor.grad_fn``
+    name: ClassVar[str] = ""
+
+    # Per-call state (instance attributes; these class-level values are the defaults).
+    parents: tuple[Tensor | None, ...] = ()  # the inputs that need a gradient, else None
+    needs_input_grad: tuple[bool, ...] = ()
+    saved: tuple[Any, ...] = ()
+    released = False  # set once backward has freed what this node saved
+    retained = None  # weakref to the output, when Tensor.retain_grad() asked for its grad
+    created_at = ""  # "file:line" of the user's code, recorded in anomaly mode
+    #: an op whose output dtype differs from its inputs' on purpose (``astype``)
+    changes_dtype: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.__dict__.get("name"):
+            cls.name = cls.__name__.lower()
+
+    @staticmethod
+    def forward(ctx: Any, *inputs: np.ndarray, **params: Any) -> np.ndarray:
+        raise NotImplementedError("a Function subclass must define forward(ctx, *inputs)")
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> Any:
+        raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        """Keep ``arrays`` for backward; they are released once backward has used them."""
+        self.saved = arrays
+
+    def release(self) -> None:
+        """Drop everything saved and the links to the inputs (called by the backward walk)."""
+        self.__dict__.clear()
+        self.released = True
+
+    @classmethod
+    def apply(cls, *inputs: Any, **params: Any) -> Tensor:
+        """Run ``forward`` on ``inputs`` and, if any input requires grad, record the call."""
+        dtype = None
+        record = False
+        for x in inputs:
+            if isinstance(x, Tensor):
+                if dtype is None:
+                    dtype = x.data.dtype
+                elif x.data.dtype != dtype:
+                    raise _mixed_dtypes(cls, inputs)
+                record = record or x.requires_grad
+        if dtype is None:
+            dtype = _dtype_of_constants(inputs)
+        arrays = [x.data if isinstance(x, Tensor) else _constant(x, dtype, cls) for x in inputs]
+
+        ctx = cls()
+        state = STATE
+        record = record and state.grad_enabled
+        if record:
+            ctx.parents = parents = tuple(
+                x if isinstance(x, Tensor) and x.requires_grad else None for x in inputs
+            )
+            ctx.needs_input_grad = tuple(p is not None for p in parents)
+        try:
+            out = cls.forward(ctx, *arrays, **params)
+        except ChainruleError:
+            raise
+        except (ValueError, IndexError, TypeError) as err:
+            raise _forward_error(cls, arrays, err) from None
+        if type(out) is not np.ndarray or out.dtype != dtype:
+            out = _conform_output(cls, out, dtype)
+        if state.anomaly:
+            ctx.created_at = user_frame()
+            check_forward(cls.name, arrays, out, ctx.created_at)
+        return make(out, ctx if record else None)
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` down to ``shape``: the backward of NumPy broadcasting.
+
+    Broadcasting copies an input along new leading axes and along axes of length 1, so each copy
+    receives a share of the gradient, and the input's gradient is the sum of the shares.
+
+    Example:
+        >>> unbroadcast(np.ones((5, 3)), (3,))       # a bias added to 5 rows
+        array([5., 5., 5.])
+    """
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
+    )
+    return grad.sum(axis=axes, keepdims=True).reshape(shape) if axes else grad.reshape(shape)
+
+
+# -- helpers of apply: off the hot path ---------------------------------------------------------
+def _dtype_of_constants(inputs: tuple[Any, ...]) -> np.dtype:
+    for x in inputs:
+        if isinstance(x, np.ndarray) and x.dtype.kind == "f" and x.dtype.itemsize in (4, 8):
+            return x.dtype
+    return _F64
+
+
+def _constant(x: Any, dtype: np.dtype, cls: type[Function]) -> np.ndarray:
+    """A non-Tensor input: numbers and arrays adopt the tensors' dtype."""
+    if isinstance(x, np.ndarray) and x.dtype == dtype:
+        return x
+    if isinstance(x, float | int):
+        return np.asarray(x, dtype=dtype)
+    return as_float_array(x, dtype, copy=False, what=cls.name)
+
+
+def _conform_output(cls: type[Function], out: Any, dtype: np.dtype) -> np.ndarray:
+    """The output as an ndarray of the inputs' dtype (unless the op changes dtype on purpose)."""
+    out = np.asarray(out)
+    if cls.changes_dtype and out.dtype in FLOAT_DTYPES:
+        return out
+    return out.astype(dtype)
+
+
+def _mixed_dtypes(cls: type[Function], inputs: tuple[Any, ...]) -> DTypeError:
+    dtypes = " and ".join(str(x.dtype) for x in inputs if isinstance(x, Tensor))
+    return DTypeError(
+        f"{cls.name}: cannot combine tensors of dtypes {dtypes}; chainrule never converts "
+        "silently. Convert one first, e.g. t.astype(np.float64)."
+    )
+
+
+def _forward_error(cls: type[Function], arrays: list[np.ndarray], err: Exception) -> Exception:
+    message = f"{cls.name}: {err} (input shapes {describe_shapes(arrays)})"
+    if isinstance(err, IndexError):
+        return IndexError(message)
+    if isinstance(err, TypeError):
+        return TypeError(message)
+    return ShapeError(message)
