@@ -48,6 +48,9 @@ def backprop(
                 "from has requires_grad=True, or it was computed inside cr.no_grad()."
             )
         leaf_grads = {id(root): [root, seed, False]}
+    elif STATE.anomaly:  # an AnomalyError names the op, in place of NumPy's warnings
+        with np.errstate(all="ignore"):
+            leaf_grads = _walk(node, seed, retain_graph)
     else:
         leaf_grads = _walk(node, seed, retain_graph)
     if accumulate:

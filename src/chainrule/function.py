@@ -111,16 +111,16 @@ class Function:
             )
             ctx.needs_input_grad = tuple(p is not None for p in parents)
         try:
-            out = cls.forward(ctx, *arrays, **params)
+            if state.anomaly:
+                out = _forward_under_anomaly_mode(cls, ctx, arrays, params)
+            else:
+                out = cls.forward(ctx, *arrays, **params)
         except ChainruleError:
             raise
         except (ValueError, IndexError, TypeError) as err:
             raise _forward_error(cls, arrays, err) from None
         if type(out) is not np.ndarray or out.dtype != dtype:
             out = _conform_output(cls, out, dtype)
-        if state.anomaly:
-            ctx.created_at = user_frame()
-            check_forward(cls.name, arrays, out, ctx.created_at)
         return make(out, ctx if record else None)
 
 
@@ -160,6 +160,17 @@ def _constant(x: Any, dtype: np.dtype, cls: type[Function]) -> np.ndarray:
     return as_float_array(x, dtype, copy=False, what=cls.name)
 
 
+def _forward_under_anomaly_mode(
+    cls: type[Function], ctx: Function, arrays: list[np.ndarray], params: dict[str, Any]
+) -> np.ndarray:
+    """The forward, checked: NumPy's warnings give way to an AnomalyError naming the op."""
+    ctx.created_at = user_frame()
+    with np.errstate(all="ignore"):
+        out = np.asarray(cls.forward(ctx, *arrays, **params))
+    check_forward(cls.name, arrays, out, ctx.created_at)
+    return out
+
+
 def _conform_output(cls: type[Function], out: Any, dtype: np.dtype) -> np.ndarray:
     """The output as an ndarray of the inputs' dtype (unless the op changes dtype on purpose)."""
     out = np.asarray(out)
@@ -178,8 +189,8 @@ def _mixed_dtypes(cls: type[Function], inputs: tuple[Any, ...]) -> DTypeError:
 
 def _forward_error(cls: type[Function], arrays: list[np.ndarray], err: Exception) -> Exception:
     message = f"{cls.name}: {err} (input shapes {describe_shapes(arrays)})"
+    if isinstance(err, ValueError):  # first: NumPy's AxisError is a ValueError and an IndexError
+        return ShapeError(message)
     if isinstance(err, IndexError):
         return IndexError(message)
-    if isinstance(err, TypeError):
-        return TypeError(message)
-    return ShapeError(message)
+    return TypeError(message)

@@ -150,6 +150,14 @@ class Tensor:
             return self.data
         return np.array(self.data, dtype=dtype, copy=True)
 
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        """NumPy functions refuse Tensors rather than silently cut the graph."""
+        raise TypeError(
+            f"numpy.{func.__name__}() does not take chainrule Tensors: it would compute outside "
+            f"the graph and lose the gradient. Use the chainrule op (cr.{func.__name__}(...) or "
+            "the Tensor method, where it exists), or pass t.data for a plain array."
+        )
+
     def __float__(self) -> float:
         return self.item()
 
@@ -259,6 +267,8 @@ def _non_numeric_detail(arr: np.ndarray) -> str:
     if arr.dtype.kind in "USO":
         for index in np.ndindex(arr.shape):
             value = arr[index]
+            if isinstance(value, np.generic):
+                value = value.item()
             if arr.dtype.kind != "O" and _parses_as_float(value):
                 continue
             if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):

@@ -1,0 +1,141 @@
+"""The Tensor: what it holds, the dtype it keeps, and the data it refuses (with where and why)."""
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_keeps_float_dtype_and_exposes_array_attributes(dtype):
+    a = np.arange(6, dtype=dtype).reshape(2, 3)
+    t = cr.tensor(a, requires_grad=True)
+    assert t.dtype == dtype
+    assert t.shape == (2, 3) and t.ndim == 2 and t.size == 6 and len(t) == 2
+    assert isinstance(t.data, np.ndarray) and t.numpy() is t.data
+    np.testing.assert_array_equal(t.data, a)
+    assert t.requires_grad and t.grad is None and t.is_leaf and t.grad_fn is None
+
+
+def test_tensor_copies_but_as_tensor_shares():
+    a = np.ones(3)
+    t, shared = cr.tensor(a), cr.as_tensor(a)
+    a[0] = 5.0
+    assert t.data[0] == 1.0
+    assert shared.data[0] == 5.0
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [([1, 2, 3], np.float64), (np.array([True, False]), np.float64), (2.5, np.float64)],
+)
+def test_numbers_that_are_not_float_become_float64(data, expected):
+    assert cr.tensor(data).dtype == expected
+
+
+def test_dtype_argument_converts():
+    assert cr.tensor([1, 2], dtype=np.float32).dtype == np.float32
+    assert cr.tensor(np.ones(2, np.float64), dtype="float32").dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_python_scalars_and_arrays_adopt_the_tensor_dtype(dtype):
+    t = cr.tensor(np.ones((2, 2), dtype), requires_grad=True)
+    for out in (t * 2.5, 2.5 * t, t + 1, 1 - t, t / 3, 3 / t, t**2, t + np.ones(2), np.ones(2) * t):
+        assert out.dtype == dtype
+    (t * 2.5 + np.ones(2, np.float64)).sum().backward()
+    assert t.grad.dtype == dtype
+
+
+def test_mixing_float32_and_float64_tensors_is_refused():
+    a = cr.tensor(np.ones(2, np.float32))
+    b = cr.tensor(np.ones(2, np.float64))
+    with pytest.raises(cr.DTypeError, match=r"add: .*float32 and float64.*astype"):
+        a + b
+    assert (a.astype(np.float64) + b).dtype == np.float64
+
+
+def test_strings_are_refused_where_the_tensor_is_made_naming_the_value_and_index():
+    with pytest.raises(cr.DTypeError, match=r"'abc'.*index \(1, 0\)") as err:
+        cr.tensor([["1.0", "2"], ["abc", "4"]])
+    assert isinstance(err.value, TypeError)
+
+
+def test_numbers_stored_as_text_get_a_hint_to_convert():
+    with pytest.raises(cr.DTypeError, match=r"np.asarray\(data, dtype=float\)"):
+        cr.tensor(["1.5", "2"])
+
+
+def test_objects_are_refused_naming_the_first_bad_one():
+    with pytest.raises(cr.DTypeError, match=r"None \(NoneType\) at index \(1,\)"):
+        cr.tensor(np.array([1.0, None, 3.0], dtype=object))
+
+
+def test_ragged_rows_are_refused_naming_the_row():
+    with pytest.raises(
+        cr.ShapeError, match=r"element \(1,\) has 2 entries where element \(0,\) has 3"
+    ):
+        cr.tensor([[1, 2, 3], [4, 5]])
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (np.ones(2, np.float16), "float16 is not supported"),
+        (np.ones(2, np.complex128), "complex numbers"),
+    ],
+)
+def test_unsupported_number_types_are_refused(data, message):
+    with pytest.raises(cr.DTypeError, match=message):
+        cr.tensor(data)
+
+
+def test_unsupported_dtype_argument():
+    with pytest.raises(cr.DTypeError, match="int32 is not supported"):
+        cr.tensor([1.0], dtype=np.int32)
+
+
+def test_repr_shows_values_dtype_and_graph_role():
+    t = cr.tensor([[0.5, -1.0]], requires_grad=True)
+    assert repr(t) == "Tensor([[ 0.5, -1. ]], dtype=float64, requires_grad=True)"
+    assert repr(t.sigmoid()).endswith("dtype=float64, grad_fn=sigmoid)")
+    assert repr(cr.tensor(np.float32(2.0))) == "Tensor(2., dtype=float32)"
+
+
+def test_item_float_and_detach():
+    t = cr.tensor([[3.0]], requires_grad=True)
+    assert t.item() == 3.0 and float(t) == 3.0
+    with pytest.raises(cr.ShapeError, match=r"shape \(2,\).*exactly one"):
+        cr.tensor([1.0, 2.0]).item()
+    d = (t * 2).detach()
+    assert d.is_leaf and not d.requires_grad and d.item() == 6.0
+
+
+def test_comparisons_give_boolean_masks_and_equality_is_identity():
+    t = cr.tensor([-1.0, 0.0, 2.0])
+    np.testing.assert_array_equal(t > 0, [False, False, True])
+    np.testing.assert_array_equal(t <= cr.tensor([0.0, 0.0, 0.0]), [True, True, False])
+    assert t == t and t != cr.tensor([-1.0, 0.0, 2.0])
+    assert len({t, t}) == 1
+
+
+def test_numpy_sees_the_data_and_defers_operators_to_the_tensor():
+    t = cr.tensor([1.0, 2.0], requires_grad=True)
+    np.testing.assert_array_equal(np.asarray(t), [1.0, 2.0])
+    out = np.array([10.0, 20.0]) * t  # ndarray on the left still builds a graph node
+    assert isinstance(out, cr.Tensor) and out.grad_fn == "mul"
+
+
+def test_iteration_and_negative_and_positive():
+    t = cr.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    rows = list(t)
+    assert len(rows) == 2 and rows[1].grad_fn == "getitem"
+    np.testing.assert_array_equal((-t).data, -t.data)
+    assert +t is t
+
+
+def test_requires_grad_toggles_on_leaves_only():
+    t = cr.tensor([1.0]).requires_grad_()
+    assert t.requires_grad
+    with pytest.raises(ValueError, match="detach"):
+        (t * 2).requires_grad_(False)
