@@ -89,27 +89,40 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Tensor:
         """Run ``forward`` on ``inputs`` and, if any input requires grad, record the call."""
+        # One pass over the inputs: their arrays, their common dtype, and which need a gradient.
+        # (This is the engine's hot path, so it avoids generators and repeated lookups.)
+        arrays = []
+        parents = []
         dtype = None
         record = False
+        constants = False
         for x in inputs:
             if isinstance(x, Tensor):
+                data = x.data
                 if dtype is None:
-                    dtype = x.data.dtype
-                elif x.data.dtype != dtype:
+                    dtype = data.dtype
+                elif data.dtype != dtype:
                     raise _mixed_dtypes(cls, inputs)
-                record = record or x.requires_grad
-        if dtype is None:
-            dtype = _dtype_of_constants(inputs)
-        arrays = [x.data if isinstance(x, Tensor) else _constant(x, dtype, cls) for x in inputs]
+                arrays.append(data)
+                if x.requires_grad:
+                    record = True
+                    parents.append(x)
+                    continue
+            else:
+                constants = True
+                arrays.append(x)
+            parents.append(None)
+        if constants:
+            arrays = _with_constants(cls, inputs, arrays, dtype)
+            dtype = arrays[0].dtype if dtype is None else dtype
 
         ctx = cls()
         state = STATE
-        record = record and state.grad_enabled
-        if record:
-            ctx.parents = parents = tuple(
-                x if isinstance(x, Tensor) and x.requires_grad else None for x in inputs
-            )
-            ctx.needs_input_grad = tuple(p is not None for p in parents)
+        if record and state.grad_enabled:
+            ctx.parents = tuple(parents)
+            ctx.needs_input_grad = tuple([p is not None for p in parents])
+        else:
+            record = False
         try:
             if state.anomaly:
                 out = _forward_under_anomaly_mode(cls, ctx, arrays, params)
@@ -144,20 +157,25 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 # -- helpers of apply: off the hot path ---------------------------------------------------------
-def _dtype_of_constants(inputs: tuple[Any, ...]) -> np.dtype:
-    for x in inputs:
-        if isinstance(x, np.ndarray) and x.dtype.kind == "f" and x.dtype.itemsize in (4, 8):
-            return x.dtype
-    return _F64
-
-
-def _constant(x: Any, dtype: np.dtype, cls: type[Function]) -> np.ndarray:
-    """A non-Tensor input: numbers and arrays adopt the tensors' dtype."""
-    if isinstance(x, np.ndarray) and x.dtype == dtype:
-        return x
-    if isinstance(x, float | int):
-        return np.asarray(x, dtype=dtype)
-    return as_float_array(x, dtype, copy=False, what=cls.name)
+def _with_constants(
+    cls: type[Function], inputs: tuple[Any, ...], arrays: list[Any], dtype: np.dtype | None
+) -> list[np.ndarray]:
+    """Convert the non-Tensor inputs: numbers and arrays adopt the tensors' dtype (float64 when
+    there is no tensor, or the dtype of the first float32/float64 array)."""
+    if dtype is None:
+        dtype = next(
+            (a.dtype for a in inputs if isinstance(a, np.ndarray) and a.dtype in FLOAT_DTYPES),
+            _F64,
+        )
+    out = []
+    for x, a in zip(inputs, arrays, strict=True):
+        if isinstance(x, Tensor) or (isinstance(a, np.ndarray) and a.dtype == dtype):
+            out.append(a)
+        elif isinstance(a, float | int):
+            out.append(np.asarray(a, dtype=dtype))
+        else:
+            out.append(as_float_array(a, dtype, copy=False, what=cls.name))
+    return out
 
 
 def _forward_under_anomaly_mode(
