@@ -1,0 +1,112 @@
+"""Checks of a user's inputs and targets, with errors that say what is wrong and where.
+
+Every public entry point that takes data (the network's methods, training, the estimators) passes
+it through here once, so a bad value is reported by its row and column, never as a traceback from
+deep inside NumPy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from chainrule.errors import ShapeError
+from chainrule.tensor import as_float_array
+
+
+def check_X(X: Any, n_features: int, dtype: np.dtype, what: str = "X") -> np.ndarray:
+    """``X`` as a finite (n_samples, n_features) array of ``dtype``, or a clear error."""
+    arr = as_float_array(X, dtype, copy=False, what=what)
+    if arr.ndim != 2:
+        hint = (
+            " For one sample use X.reshape(1, -1); for one feature, X.reshape(-1, 1)."
+            if arr.ndim == 1
+            else ""
+        )
+        raise ShapeError(
+            f"{what} must be 2-D (n_samples, n_features), got shape {arr.shape}.{hint}"
+        )
+    if arr.shape[1] != n_features:
+        raise ShapeError(
+            f"{what} has {arr.shape[1]} features (columns) but the network expects {n_features}"
+        )
+    if arr.shape[0] == 0:
+        raise ShapeError(f"{what} has no samples (shape {arr.shape})")
+    _check_finite(arr, what)
+    return arr
+
+
+def _check_finite(arr: np.ndarray, what: str) -> None:
+    if np.isfinite(arr).all():
+        return
+    row, col = (
+        np.argwhere(~np.isfinite(arr))[0][:2]
+        if arr.ndim == 2
+        else (
+            np.flatnonzero(~np.isfinite(arr))[0],
+            None,
+        )
+    )
+    where = f"row {row}" + ("" if col is None else f", column {col}")
+    raise ValueError(
+        f"{what} holds {arr[row] if col is None else arr[row, col]} at {where} (0-based); "
+        "remove or impute missing and infinite values first"
+    )
+
+
+def check_targets(
+    y: Any, loss: str, n_outputs: int, n_samples: int, dtype: np.dtype, what: str = "y"
+) -> np.ndarray:
+    """The targets ``y`` in the form the loss computes with, or a clear error.
+
+    * binary cross-entropy: 0/1 values, shape (m, n_outputs) ((m,) is accepted for one output);
+    * cross-entropy: integer class indices in [0, n_outputs), shape (m,), returned as intp; or
+      rows of n_outputs probabilities (one-hot), shape (m, n_outputs);
+    * squared error: finite numbers, shape (m, n_outputs) ((m,) is accepted for one output).
+    """
+    arr = np.asarray(y.data if hasattr(y, "data") and not isinstance(y, np.ndarray) else y)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{what} must hold numbers, got dtype {arr.dtype}; map string labels to class "
+            "indices first (chainrule.fit and the estimators do this for you)"
+        )
+    if arr.ndim == 0 or len(arr) != n_samples:
+        raise ShapeError(f"{what} has {arr.shape and len(arr)} targets for {n_samples} samples")
+    arr = arr.astype(np.float64 if arr.dtype.kind != "f" else arr.dtype, copy=False)
+    _check_finite(arr.reshape(n_samples, -1), what)
+
+    if loss == "cross_entropy" and arr.ndim == 1:
+        indices = arr.astype(np.intp)
+        bad = np.flatnonzero((indices != arr) | (indices < 0) | (indices >= n_outputs))
+        if bad.size:
+            raise ValueError(
+                f"{what}[{bad[0]}] = {arr[bad[0]]!r} is not a class index in 0..{n_outputs - 1} "
+                f"(the network has {n_outputs} outputs)"
+            )
+        return indices
+
+    shape = (n_samples, n_outputs)
+    if arr.ndim == 1 and n_outputs == 1:
+        arr = arr.reshape(shape)
+    if arr.shape != shape:
+        raise ShapeError(
+            f"{what} has shape {arr.shape}; the network has {n_outputs} outputs, so it needs "
+            f"shape {shape}" + (" or (m,) class indices" if loss == "cross_entropy" else "")
+        )
+    if loss == "binary_cross_entropy":
+        bad = np.argwhere((arr != 0) & (arr != 1))
+        if bad.size:
+            r, c = bad[0]
+            raise ValueError(
+                f"{what} holds {arr[r, c]!r} at row {r}, column {c}; binary cross-entropy needs "
+                "targets 0 or 1 (for several classes use output='softmax')"
+            )
+    if loss == "cross_entropy":
+        bad = np.flatnonzero((arr < 0).any(axis=1) | ~np.isclose(arr.sum(axis=1), 1.0))
+        if bad.size:
+            raise ValueError(
+                f"{what} row {bad[0]} = {arr[bad[0]].tolist()} is not a probability row "
+                "(one-hot): entries ≥ 0 summing to 1"
+            )
+    return np.ascontiguousarray(arr, dtype=dtype)
