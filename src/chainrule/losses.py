@@ -215,7 +215,7 @@ def _weights(sample_weight: Any, m: int) -> np.ndarray | None:
     bad = np.flatnonzero(~np.isfinite(s) | (s < 0))
     if bad.size:
         raise ValueError(
-            f"sample_weight[{bad[0]}] = {s[bad[0]]!r}; sample weights must be finite and ≥ 0"
+            f"sample_weight[{bad[0]}] = {s[bad[0]].item()!r}; sample weights must be finite and ≥ 0"
         )
     if not s.any():
         raise ValueError("sample_weight is all zeros: at least one sample must count")

@@ -45,7 +45,7 @@ from chainrule.losses import (
 from chainrule.modes import enable_grad, no_grad
 from chainrule.ops.affine import affine
 from chainrule.tensor import Tensor
-from chainrule.validation import check_targets, check_X
+from chainrule.validation import check_targets, check_X, encode_targets
 
 
 @dataclass
@@ -98,7 +98,19 @@ class Sequential:
     Attributes:
         layers: the layers; their weights are named ``W1``, ``W2``, … in order.
         loss: the canonical loss name.
+        classes: ``None``, or the original class labels (an array; index i is class i). When set,
+            ``predict`` returns these labels and the targets given to ``error``, ``gradients``,
+            ``step`` and ``fit`` may be such labels. ``fit`` sets it from string or numeric labels.
+        scaler: ``None``, or a fitted :class:`~chainrule.data.Standardizer` applied to every X
+            before the first layer (``fit(..., standardize=True)`` sets it), so a saved model
+            predicts from raw inputs. The network's weights, traces and explanations see the
+            standardised inputs.
+        feature_names: ``None`` or the input columns' names (set from a CSV or a DataFrame).
     """
+
+    classes: np.ndarray | None = None
+    scaler: Any = None
+    feature_names: list[str] | None = None
 
     def __init__(self, layers: Sequence[Dense], loss: str | None = None) -> None:
         layers = list(layers)
@@ -228,21 +240,27 @@ class Sequential:
     def predict(self, X: Any) -> np.ndarray:
         """Class indices (0/1 at the 0.5 threshold, or the argmax), or ŷ itself for regression.
 
-        Shape (m,) for one output or for classes; (m, n_outputs) otherwise.
+        Shape (m,) for one output or for classes; (m, n_outputs) otherwise. With ``classes``
+        set, class indices are mapped back to those labels.
         """
         yhat = self.forward(X)
         task = self.task
         if task == "multiclass":
-            return yhat.argmax(axis=1)
-        if task in ("binary", "multilabel"):
+            labels = yhat.argmax(axis=1)
+        elif task in ("binary", "multilabel"):
             labels = (yhat >= 0.5).astype(np.intp)
-            return labels[:, 0] if task == "binary" else labels
-        return yhat[:, 0] if self.n_outputs == 1 else yhat
+            labels = labels[:, 0] if task == "binary" else labels
+        else:
+            return yhat[:, 0] if self.n_outputs == 1 else yhat
+        return labels if self.classes is None or task == "multilabel" else self.classes[labels]
 
     # -- the error and its gradient --------------------------------------------------------------
     def check_X(self, X: Any, what: str = "X") -> np.ndarray:
-        """``X`` checked and converted to the network's dtype (see :mod:`chainrule.validation`)."""
-        return check_X(X, self.n_features, self.dtype, what)
+        """``X`` checked, converted to the network's dtype and standardised if a scaler is set."""
+        Xv = check_X(X, self.n_features, self.dtype, what)
+        if self.scaler is not None:
+            Xv = np.asarray(self.scaler.transform(Xv), dtype=self.dtype)
+        return Xv
 
     def check_data(
         self, X: Any, y: Any, sample_weight: Any = None
@@ -250,6 +268,8 @@ class Sequential:
         """(X, targets, per-sample weights of the mean) checked once, ready for :meth:`loss_of`."""
         Xv = self.check_X(X)
         m = len(Xv)
+        if self.classes is not None and self.task != "multilabel":
+            y = encode_targets(y, self.classes)
         yv = check_targets(y, self.loss, self.n_outputs, m, self.dtype)
         w = _per_sample_weights(m, _weights(sample_weight, m), self.dtype)
         return Xv, yv, w

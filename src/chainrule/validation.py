@@ -81,7 +81,7 @@ def check_targets(
         bad = np.flatnonzero((indices != arr) | (indices < 0) | (indices >= n_outputs))
         if bad.size:
             raise ValueError(
-                f"{what}[{bad[0]}] = {arr[bad[0]]!r} is not a class index in 0..{n_outputs - 1} "
+                f"{what}[{bad[0]}] = {arr[bad[0]].item()!r} is not a class index in 0..{n_outputs - 1} "
                 f"(the network has {n_outputs} outputs)"
             )
         return indices
@@ -99,7 +99,7 @@ def check_targets(
         if bad.size:
             r, c = bad[0]
             raise ValueError(
-                f"{what} holds {arr[r, c]!r} at row {r}, column {c}; binary cross-entropy needs "
+                f"{what} holds {arr[r, c].item()!r} at row {r}, column {c}; binary cross-entropy needs "
                 "targets 0 or 1 (for several classes use output='softmax')"
             )
     if loss == "cross_entropy":
@@ -110,3 +110,23 @@ def check_targets(
                 "(one-hot): entries ≥ 0 summing to 1"
             )
     return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def encode_targets(y: Any, classes: np.ndarray, what: str = "y") -> np.ndarray:
+    """Class labels → their indices in ``classes`` (sorted labels), or an error naming the row."""
+    arr = np.asarray(y)
+    if arr.ndim != 1:
+        raise ShapeError(f"{what} must be one class label per sample, got shape {arr.shape}")
+    classes = np.asarray(classes)
+    try:
+        index = np.searchsorted(classes, arr)
+    except TypeError:  # labels of another kind than the classes (numbers vs strings)
+        index = np.zeros(len(arr), dtype=np.intp)
+    index = np.minimum(index, len(classes) - 1)
+    unknown = np.flatnonzero(classes[index] != arr) if len(arr) else np.array([], dtype=int)
+    if unknown.size:
+        r = unknown[0]
+        raise ValueError(
+            f"{what}[{r}] = {arr[r].item()!r} is not one of the network's classes {classes.tolist()}"
+        )
+    return index
