@@ -81,8 +81,8 @@ def check_targets(
         bad = np.flatnonzero((indices != arr) | (indices < 0) | (indices >= n_outputs))
         if bad.size:
             raise ValueError(
-                f"{what}[{bad[0]}] = {arr[bad[0]].item()!r} is not a class index in 0..{n_outputs - 1} "
-                f"(the network has {n_outputs} outputs)"
+                f"{what}[{bad[0]}] = {arr[bad[0]].item()!r} is not a class index in "
+                f"0..{n_outputs - 1} (the network has {n_outputs} outputs)"
             )
         return indices
 
@@ -99,8 +99,8 @@ def check_targets(
         if bad.size:
             r, c = bad[0]
             raise ValueError(
-                f"{what} holds {arr[r, c].item()!r} at row {r}, column {c}; binary cross-entropy needs "
-                "targets 0 or 1 (for several classes use output='softmax')"
+                f"{what} holds {arr[r, c].item()!r} at row {r}, column {c}; binary "
+                "cross-entropy needs targets 0 or 1 (for several classes use output='softmax')"
             )
     if loss == "cross_entropy":
         bad = np.flatnonzero((arr < 0).any(axis=1) | ~np.isclose(arr.sum(axis=1), 1.0))
@@ -127,6 +127,7 @@ def encode_targets(y: Any, classes: np.ndarray, what: str = "y") -> np.ndarray:
     if unknown.size:
         r = unknown[0]
         raise ValueError(
-            f"{what}[{r}] = {arr[r].item()!r} is not one of the network's classes {classes.tolist()}"
+            f"{what}[{r}] = {arr[r].item()!r} is not one of the network's classes "
+            f"{classes.tolist()}"
         )
     return index
