@@ -111,6 +111,11 @@ class Sequential:
     classes: np.ndarray | None = None
     scaler: Any = None
     feature_names: list[str] | None = None
+    target_name: str | None = None
+    #: what ``fit`` recorded (a :class:`~chainrule.train.History`, or a dict from a model file)
+    history: Any = None
+    #: format and library versions of the model file this network was loaded from
+    metadata: dict[str, Any] | None = None
 
     def __init__(self, layers: Sequence[Dense], loss: str | None = None) -> None:
         layers = list(layers)
@@ -342,6 +347,12 @@ class Sequential:
         for W, g in zip(self.weights, grads, strict=True):
             W -= lr * g
         return E
+
+    def save(self, path: Any) -> Any:
+        """Write the model file (see :mod:`chainrule.modelfile`); ``cr.load(path)`` reads it."""
+        from chainrule.modelfile import save
+
+        return save(self, path)
 
     # -- description -----------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
