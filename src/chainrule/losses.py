@@ -15,8 +15,11 @@ Conventions (every loss):
   ℓᵢ = −Σₖ yᵢₖ log ŷᵢₖ, ŷ = softmax(h); computed as logsumexp(hᵢ) − Σₖ yᵢₖ hᵢₖ.
   ∂E/∂hᵢₖ = (sᵢ/Σs) (ŷᵢₖ − yᵢₖ).
 * squared error (any output; applied to ŷ itself, not to the logits): with the ½,
-  ℓᵢ = ½ Σₖ (ŷᵢₖ − yᵢₖ)², so ∂E/∂ŷᵢₖ = (sᵢ/Σs) (ŷᵢₖ − yᵢₖ). (scikit-learn also halves;
-  PyTorch's ``MSELoss`` does not, and averages over the outputs too.)
+  ℓᵢ = ½ Σₖ (ŷᵢₖ − yᵢₖ)², so ∂E/∂ŷᵢₖ = (sᵢ/Σs) (ŷᵢₖ − yᵢₖ). With k outputs, scikit-learn's
+  MLP loss also halves but averages over the outputs as well (E/k); PyTorch's ``MSELoss`` does
+  not halve and averages over the outputs (2E/k). For one output scikit-learn's equals E.
+* PyTorch's ``BCEWithLogitsLoss`` averages over the outputs too (E/k); its ``CrossEntropyLoss``
+  and scikit-learn's log-loss equal E.
 
 Example:
     >>> h = cr.tensor([[2.0], [-1.0]], requires_grad=True)

@@ -77,14 +77,14 @@ def check_targets(
     _check_finite(arr.reshape(n_samples, -1), what)
 
     if loss == "cross_entropy" and arr.ndim == 1:
-        indices = arr.astype(np.intp)
-        bad = np.flatnonzero((indices != arr) | (indices < 0) | (indices >= n_outputs))
+        # checked as floats first: casting a huge value to an integer would warn, not explain
+        bad = np.flatnonzero((arr < 0) | (arr >= n_outputs) | (arr != np.floor(arr)))
         if bad.size:
             raise ValueError(
                 f"{what}[{bad[0]}] = {arr[bad[0]].item()!r} is not a class index in "
                 f"0..{n_outputs - 1} (the network has {n_outputs} outputs)"
             )
-        return indices
+        return arr.astype(np.intp)
 
     shape = (n_samples, n_outputs)
     if arr.ndim == 1 and n_outputs == 1:
