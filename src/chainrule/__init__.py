@@ -18,7 +18,22 @@ by side), ``ops`` (the primitives), ``backprop`` (the reverse pass), ``functiona
 value_and_grad), ``gradcheck``, ``modes`` (no_grad, detect_anomaly), ``errors``.
 """
 
-from chainrule import ops
+from chainrule import ops, optim, schedules
+from chainrule.data import Standardizer, as_arrays, load_csv
+from chainrule.datasets import (
+    DATASETS,
+    DataError,
+    Dataset,
+    decode_labels,
+    encode_labels,
+    load_dataset,
+    make_blobs,
+    make_circles,
+    make_moons,
+    make_spiral,
+    make_xor,
+    train_test_split,
+)
 from chainrule.errors import (
     AnomalyError,
     ChainruleError,
@@ -36,6 +51,7 @@ from chainrule.losses import (
     cross_entropy_with_logits,
     squared_error,
 )
+from chainrule.modelfile import ModelFileError, load
 from chainrule.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from chainrule.network import MLP, Sequential, Trace, from_config, parse_weight
 from chainrule.ops import (
@@ -79,35 +95,43 @@ from chainrule.tensor import Tensor, as_tensor, tensor
 __version__ = "0.1.0"
 
 __all__ = [
+    "DATASETS",
     "MLP",
     "Affine",
     "AnomalyError",
     "ChainruleError",
     "DTypeError",
+    "DataError",
+    "Dataset",
     "Dense",
     "Function",
     "GradcheckError",
     "GradcheckReport",
     "GraphError",
     "InputCheck",
+    "ModelFileError",
     "Parameter",
     "Sequential",
     "ShapeError",
+    "Standardizer",
     "Tensor",
     "Trace",
     "__version__",
     "abs",
     "add",
     "affine",
+    "as_arrays",
     "as_tensor",
     "astype",
     "binary_cross_entropy_with_logits",
     "clip",
     "concatenate",
     "cross_entropy_with_logits",
+    "decode_labels",
     "detect_anomaly",
     "div",
     "enable_grad",
+    "encode_labels",
     "exp",
     "from_config",
     "getitem",
@@ -115,10 +139,18 @@ __all__ = [
     "gradcheck",
     "is_grad_enabled",
     "leaky_relu",
+    "load",
+    "load_csv",
+    "load_dataset",
     "log",
     "log_sigmoid",
     "log_softmax",
     "logsumexp",
+    "make_blobs",
+    "make_circles",
+    "make_moons",
+    "make_spiral",
+    "make_xor",
     "matmul",
     "max",
     "maximum",
@@ -128,10 +160,12 @@ __all__ = [
     "neg",
     "no_grad",
     "ops",
+    "optim",
     "parse_weight",
     "pow",
     "relu",
     "reshape",
+    "schedules",
     "sigmoid",
     "softmax",
     "softplus",
@@ -142,8 +176,9 @@ __all__ = [
     "sum",
     "tanh",
     "tensor",
+    "train_test_split",
     "transpose",
     "unbroadcast",
     "value_and_grad",
     "where",
-]  # fmt: skip
+]
