@@ -23,7 +23,8 @@ from chainrule.tensor import Tensor
 
 def exp_neg_abs(x: np.ndarray) -> np.ndarray:
     """e^(−|x|), in (0, 1]: the one exponential the stable forms below need."""
-    e = np.abs(x)
+    e = np.empty_like(x)  # not np.abs(x): for a 0-d x that is a scalar, which out= refuses
+    np.abs(x, out=e)
     np.negative(e, out=e)
     np.exp(e, out=e)
     return e

@@ -30,14 +30,20 @@ class Reshape(Function):
 
 
 class Transpose(Function):
-    """y = x with its axes permuted (reversed by default);   ∂E/∂x = ∂E/∂y, inversely permuted."""
+    """y = x with its axes permuted (reversed by default);   ∂E/∂x = ∂E/∂y, inversely permuted.
+
+    Axis i of y is axis ``axes[i]`` of x, so ∂E/∂x is ∂E/∂y transposed by the inverse
+    permutation, ``argsort(axes)``, of the axes taken modulo ndim: negative axes are allowed, and
+    argsort((−1, 0, 1)) would not invert (2, 0, 1).
+    """
 
     name = "transpose"
 
     @staticmethod
     def forward(ctx, x, *, axes):
-        ctx.axes = axes
-        return np.transpose(x, axes)
+        y = np.transpose(x, axes)  # first: it validates the axes
+        ctx.axes = None if axes is None else tuple(int(a) % x.ndim for a in axes)
+        return y
 
     @staticmethod
     def backward(ctx, g):
