@@ -364,6 +364,13 @@ def test_length_mismatch_between_x_and_y():
 def test_unknown_names(kwargs, message):
     with pytest.raises(ValueError, match=message):
         cr.MLP([2, 3, 1], **kwargs)
+    with pytest.raises(ValueError, match=message):  # a one-layer MLP checks them too
+        cr.MLP([2, 1], **kwargs)
+
+
+def test_an_unknown_init_is_refused_even_with_weights_given():
+    with pytest.raises(ValueError, match="unknown init 'lecun'"):
+        cr.Dense(2, 1, init="lecun", weights=np.zeros((3, 1)))
 
 
 def test_string_labels_and_empty_x():

@@ -107,10 +107,11 @@ class Dense:
         if self.activation == "softmax" and self.n_out < 2:
             raise ValueError("Dense: a softmax layer needs at least 2 units (use sigmoid for 1)")
         self.init = init or default_init(self.activation)
+        initializer = get_initializer(self.init)  # refuses an unknown name, weights given or not
         if weights is None:
             rng = as_generator(seed)
             W = np.zeros((self.n_in + 1, self.n_out))
-            W[:-1] = get_initializer(self.init)(self.n_in, self.n_out, rng)
+            W[:-1] = initializer(self.n_in, self.n_out, rng)
         else:
             W = as_float_array(weights, dtype, copy=True, what=f"Dense {name} weights")
             if W.shape != (self.n_in + 1, self.n_out):

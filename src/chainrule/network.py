@@ -30,7 +30,7 @@ import numpy as np
 
 from chainrule.backprop import backprop
 from chainrule.init import as_generator
-from chainrule.layers import Dense
+from chainrule.layers import Dense, activation_name
 from chainrule.losses import (
     LOSS_OUTPUT,
     LOSS_TITLES,
@@ -434,7 +434,8 @@ class MLP(Sequential):
             for k, (n_in, n_out) in enumerate(itertools.pairwise(sizes))
         ]
         super().__init__(layers, loss=loss)
-        self.hidden = layers[0].activation if len(layers) > 1 else hidden
+        # with one layer there is no hidden layer, but a bad name is still refused
+        self.hidden = layers[0].activation if len(layers) > 1 else activation_name(hidden)
         self.output = layers[-1].activation
 
     def get_config(self) -> dict[str, Any]:
