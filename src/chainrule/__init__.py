@@ -45,6 +45,7 @@ from chainrule.errors import (
 from chainrule.function import Function, unbroadcast
 from chainrule.functional import grad, value_and_grad
 from chainrule.gradcheck import GradcheckReport, InputCheck, gradcheck
+from chainrule.interop import from_sklearn, from_torch, to_sklearn, to_torch
 from chainrule.layers import Dense, Parameter
 from chainrule.losses import (
     binary_cross_entropy_with_logits,
@@ -134,6 +135,8 @@ __all__ = [
     "encode_labels",
     "exp",
     "from_config",
+    "from_sklearn",
+    "from_torch",
     "getitem",
     "grad",
     "gradcheck",
@@ -176,6 +179,8 @@ __all__ = [
     "sum",
     "tanh",
     "tensor",
+    "to_sklearn",
+    "to_torch",
     "train_test_split",
     "transpose",
     "unbroadcast",

@@ -244,9 +244,24 @@ def as_float_array(data: Any, dtype: Any = None, *, copy: bool, what: str) -> np
         target = target or np.dtype(np.float64)
     else:
         raise DTypeError(f"{what}: {_non_numeric_detail(arr)}")
+    if target.itemsize < arr.dtype.itemsize and arr.size:
+        _check_fits(arr, target, what)
     if copy:
         return np.array(arr, dtype=target)
     return np.asarray(arr, dtype=target)
+
+
+def _check_fits(arr: np.ndarray, target: np.dtype, what: str) -> None:
+    """Refuse finite values too large for ``target`` (float32), instead of turning them into inf."""
+    limit = np.finfo(target).max
+    with np.errstate(invalid="ignore"):
+        too_big = (np.abs(arr) > limit) & np.isfinite(arr)
+    if too_big.any():
+        index = tuple(int(i) for i in np.argwhere(too_big)[0])
+        raise DTypeError(
+            f"{what}: the value {arr[index].item()!r} at index {index} is too large for "
+            f"{target} (largest {limit:.4g}); rescale the data or use float64."
+        )
 
 
 def _target_dtype(dtype: Any, what: str) -> np.dtype | None:

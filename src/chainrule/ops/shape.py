@@ -122,9 +122,15 @@ def reshape(x: Any, *shape: Any) -> Tensor:
     return Reshape.apply(x, shape=shape)
 
 
-def transpose(x: Any, axes: Any = None) -> Tensor:
-    """x with its axes permuted; by default reversed (the matrix transpose for 2-D)."""
-    return Transpose.apply(x, axes=None if axes is None else tuple(axes))
+def transpose(x: Any, *axes: Any) -> Tensor:
+    """x with its axes permuted; by default reversed (the matrix transpose for 2-D).
+
+    The axes may be given as one tuple or as separate integers, as in NumPy:
+    ``x.transpose((1, 0))`` and ``x.transpose(1, 0)`` are the same.
+    """
+    if len(axes) == 1 and (axes[0] is None or not isinstance(axes[0], int)):
+        axes = axes[0]
+    return Transpose.apply(x, axes=tuple(axes) if axes else None)
 
 
 def getitem(x: Any, index: Any) -> Tensor:
