@@ -139,3 +139,18 @@ def test_requires_grad_toggles_on_leaves_only():
     assert t.requires_grad
     with pytest.raises(ValueError, match="detach"):
         (t * 2).requires_grad_(False)
+
+
+def test_float64_values_too_large_for_float32_are_refused_by_name():
+    with pytest.raises(cr.DTypeError, match=r"1e\+300 at index \(1,\) is too large for float32"):
+        cr.tensor(np.array([1.0, 1e300]), dtype=np.float32)
+    # inf and NaN are not "too large": they pass through to the checks that name them
+    t = cr.tensor(np.array([np.inf, np.nan]), dtype=np.float32)
+    assert t.dtype == np.float32 and np.isinf(t.data[0]) and np.isnan(t.data[1])
+
+
+def test_transpose_takes_a_tuple_or_separate_axes():
+    t = cr.tensor(np.arange(24.0).reshape(2, 3, 4))
+    np.testing.assert_array_equal(t.transpose(2, 0, 1).data, t.data.transpose(2, 0, 1))
+    np.testing.assert_array_equal(t.transpose((2, 0, 1)).data, t.data.transpose(2, 0, 1))
+    np.testing.assert_array_equal(t.transpose().data, t.data.T)
