@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install headless Chromium (Debian's `chromium` package) for tests/test_explain_browser.py,
+# which opens the explainer's HTML in a real browser through Playwright (never `playwright
+# install`: the browser comes from the distribution).
+#
+# Idempotent: does nothing when /usr/bin/chromium exists. Where it cannot install (no apt-get,
+# not root and no password-less sudo) it says so and exits 0: the browser test then skips.
+# A real install failure exits non-zero.
+set -euo pipefail
+
+CHROMIUM=/usr/bin/chromium
+if [ -x "$CHROMIUM" ]; then
+    exit 0
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "install-browser: no apt-get here; install Chromium as $CHROMIUM to run the browser test (it skips without it)" >&2
+    exit 0
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+        SUDO="sudo -n"
+    else
+        echo "install-browser: not root; run 'apt-get install chromium' as root to run the browser test (it skips without it)" >&2
+        exit 0
+    fi
+fi
+echo "install-browser: installing Debian's chromium package (once)" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+test -x "$CHROMIUM"
