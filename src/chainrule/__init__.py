@@ -42,6 +42,7 @@ from chainrule.errors import (
     GraphError,
     ShapeError,
 )
+from chainrule.explain import Explanation, explain
 from chainrule.function import Function, unbroadcast
 from chainrule.functional import grad, value_and_grad
 from chainrule.gradcheck import GradcheckReport, InputCheck, gradcheck
@@ -105,6 +106,7 @@ __all__ = [
     "DataError",
     "Dataset",
     "Dense",
+    "Explanation",
     "Function",
     "GradcheckError",
     "GradcheckReport",
@@ -134,6 +136,7 @@ __all__ = [
     "enable_grad",
     "encode_labels",
     "exp",
+    "explain",
     "from_config",
     "from_sklearn",
     "from_torch",
