@@ -354,6 +354,12 @@ class Sequential:
 
         return save(self, path)
 
+    def to_onnx(self, path: Any, **options: Any) -> Any:
+        """Write the network as an ONNX model (see :mod:`chainrule.onnx_export`); needs ``onnx``."""
+        from chainrule.onnx_export import to_onnx
+
+        return to_onnx(self, path, **options)
+
     # -- description -----------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
         """The architecture as plain JSON-able data (weights not included)."""
