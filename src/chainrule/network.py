@@ -348,6 +348,16 @@ class Sequential:
             W -= lr * g
         return E
 
+    def fit(self, X: Any, y: Any, **kw: Any) -> Any:
+        """Train by minibatch gradient descent: :func:`chainrule.train.fit` (same arguments).
+
+        Example:
+            >>> hist = net.fit(X, y, epochs=50, optimizer="adam", lr=1e-3, validation=0.2)
+        """
+        from chainrule.train import fit
+
+        return fit(self, X, y, **kw)
+
     def save(self, path: Any) -> Any:
         """Write the model file (see :mod:`chainrule.modelfile`); ``cr.load(path)`` reads it."""
         from chainrule.modelfile import save
