@@ -18,7 +18,8 @@ by side), ``ops`` (the primitives), ``backprop`` (the reverse pass), ``functiona
 value_and_grad), ``gradcheck``, ``modes`` (no_grad, detect_anomaly), ``errors``.
 """
 
-from chainrule import ops, optim, schedules
+from chainrule import callbacks, ops, optim, schedules
+from chainrule.callbacks import Callback, EarlyStopping, History
 from chainrule.data import Standardizer, as_arrays, load_csv
 from chainrule.datasets import (
     DATASETS,
@@ -41,6 +42,7 @@ from chainrule.errors import (
     GradcheckError,
     GraphError,
     ShapeError,
+    TrainingError,
 )
 from chainrule.explain import Explanation, explain
 from chainrule.function import Function, unbroadcast
@@ -93,6 +95,7 @@ from chainrule.ops import (
 )
 from chainrule.ops.affine import Affine, affine
 from chainrule.tensor import Tensor, as_tensor, tensor
+from chainrule.train import Trainer, TrainingDivergedError, fit
 
 __version__ = "0.1.0"
 
@@ -101,16 +104,19 @@ __all__ = [
     "MLP",
     "Affine",
     "AnomalyError",
+    "Callback",
     "ChainruleError",
     "DTypeError",
     "DataError",
     "Dataset",
     "Dense",
+    "EarlyStopping",
     "Explanation",
     "Function",
     "GradcheckError",
     "GradcheckReport",
     "GraphError",
+    "History",
     "InputCheck",
     "ModelFileError",
     "Parameter",
@@ -119,6 +125,9 @@ __all__ = [
     "Standardizer",
     "Tensor",
     "Trace",
+    "Trainer",
+    "TrainingDivergedError",
+    "TrainingError",
     "__version__",
     "abs",
     "add",
@@ -127,6 +136,7 @@ __all__ = [
     "as_tensor",
     "astype",
     "binary_cross_entropy_with_logits",
+    "callbacks",
     "clip",
     "concatenate",
     "cross_entropy_with_logits",
@@ -137,6 +147,7 @@ __all__ = [
     "encode_labels",
     "exp",
     "explain",
+    "fit",
     "from_config",
     "from_sklearn",
     "from_torch",

@@ -34,3 +34,7 @@ class GradcheckError(ChainruleError, AssertionError):
     def __init__(self, report):
         self.report = report
         super().__init__(str(report))
+
+
+class TrainingError(ChainruleError, ValueError):
+    """A setting of ``fit`` that cannot work (``epochs=0``, ``validation=1.5``, …)."""
