@@ -7,6 +7,7 @@ standardisation; the graph's names, dynamic batch and metadata; the atomic write
 
 import json
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -95,6 +96,13 @@ def test_graph_names_ops_and_metadata(tmp_path):
     assert model.producer_name == "chainrule"
 
 
+def test_classes_held_as_objects_are_written_as_plain_json():
+    net = random_net("tanh", "softmax", np.float64)
+    net.classes = np.array([np.int64(3), np.int64(5), np.int64(9)], dtype=object)
+    meta = {p.key: p.value for p in onnx_model(net).metadata_props}
+    assert json.loads(meta["classes"]) == [3, 5, 9]
+
+
 def test_identity_output_and_no_scaler_have_no_extra_nodes():
     net = random_net("relu", "identity", np.float32)
     ops = [node.op_type for node in onnx_model(net).graph.node]
@@ -171,6 +179,15 @@ def test_export_command(tmp_path, capsys):
         run(tmp_path / "model.onnx", X), net.forward(X), rtol=1e-12, atol=1e-14
     )
 
-    assert export_command(tmp_path / "nope.chainrule", tmp_path / "x.onnx") == 1
-    assert "chainrule export:" in capsys.readouterr().err
+    assert export_command(tmp_path / "nope.chainrule", tmp_path / "x.onnx") == 2
+    assert capsys.readouterr().err.startswith("chainrule export: error: ")
     assert not (tmp_path / "x.onnx").exists()
+    assert export_command(tmp_path / "model.chainrule", tmp_path / "no" / "x.onnx") == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_export_command_without_onnx(tmp_path, capsys, monkeypatch):
+    random_net("tanh", "sigmoid", np.float64).save(tmp_path / "m.chainrule")
+    monkeypatch.setitem(sys.modules, "onnx", None)  # as if onnx were not installed
+    assert export_command(tmp_path / "m.chainrule", tmp_path / "m.onnx") == 1
+    assert "pip install" in capsys.readouterr().err

@@ -177,7 +177,10 @@ def _metadata(net: Sequential, version: str) -> dict[str, str]:
         "sizes": json.dumps(net.sizes),
     }
     if net.classes is not None:
-        meta["classes"] = json.dumps(np.asarray(net.classes).tolist(), ensure_ascii=False)
+        classes = np.asarray(net.classes)
+        if classes.dtype == object:  # e.g. labels from pandas: NumPy scalars inside
+            classes = np.asarray(classes.tolist())
+        meta["classes"] = json.dumps(classes.tolist(), ensure_ascii=False)
     if net.feature_names is not None:
         meta["feature_names"] = json.dumps([str(n) for n in net.feature_names], ensure_ascii=False)
     if getattr(net, "target_name", None) is not None:
@@ -232,18 +235,22 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, what: str) -> 
 def export_command(model_path: str | os.PathLike[str], out_path: str | os.PathLike[str]) -> int:
     """``chainrule export MODEL model.onnx``: load a chainrule model file, write it as ONNX.
 
-    Prints what was written (input, output, classes) and returns 0; on a problem (an unreadable
-    model file, onnx not installed, a folder that does not exist) prints the reason to stderr
-    and returns 1.
+    Prints what was written (input, output, classes) and returns 0. A problem is one line
+    ``chainrule export: error: <message>`` on stderr and the command line's exit status: 1 when
+    onnx is not installed, 2 for a bad or unreadable model file or an unwritable output path.
     """
+    from chainrule.errors import ChainruleError
     from chainrule.modelfile import load
 
     try:
         net = load(model_path)
         written = to_onnx(net, out_path)
-    except (ImportError, OSError, ValueError, TypeError) as err:
-        print(f"chainrule export: {err}", file=sys.stderr)
+    except ImportError as err:
+        print(f"chainrule export: error: {err}", file=sys.stderr)
         return 1
+    except (ChainruleError, ValueError, TypeError, OSError) as err:
+        print(f"chainrule export: error: {err}", file=sys.stderr)
+        return 2
     dtype = str(net.dtype)
     print(
         f"wrote {written}: ONNX opset {DEFAULT_OPSET}, input X (N, {net.n_features}) {dtype} → "
