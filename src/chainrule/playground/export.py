@@ -1,0 +1,175 @@
+"""What the playground hands out: the model file, the weights as JSON, the data as CSV, and a
+Python script that rebuilds and trains the same network with chainrule.
+
+The script repeats the session's training loop (:meth:`Session.train`) line for line, with the
+same seed, so ``main(steps)`` reaches the weights the page shows after that many steps.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from chainrule.modelfile import save
+from chainrule.playground.session import OUTPUTS, Session, matrix
+
+WEIGHTS_FORMAT = "chainrule-playground-weights"
+
+
+def model_bytes(session: Session) -> bytes:
+    """The model file (:mod:`chainrule.modelfile`), written to a temporary folder and read back."""
+    with session.lock, tempfile.TemporaryDirectory(prefix="chainrule-export-") as tmp:
+        h = session.history
+        history = {"step": h["step"], "loss": h["train"], "val_loss": h["test"]}
+        path = save(session.net, Path(tmp) / "playground.chainrule", history=history)
+        return path.read_bytes()
+
+
+def weights_json(session: Session) -> dict[str, Any]:
+    """Every weight matrix (bias last row), with the architecture and the setup that made them."""
+    with session.lock:
+        net = session.net
+        return {
+            "format": WEIGHTS_FORMAT,
+            "version": 1,
+            "step": session.steps,
+            "setup": session.config.to_dict(),
+            "network": net.get_config(),
+            "classes": None if net.classes is None else [str(c) for c in net.classes],
+            "scaler": None if net.scaler is None else net.scaler.to_dict(),
+            "weights": {f"W{k}": matrix(W) for k, W in enumerate(net.weights, start=1)},
+        }
+
+
+def data_csv(session: Session, part: str = "train") -> str:
+    """The training (or test) rows in the session's order, with a header; the target as labels.
+
+    ``chainrule explain <model> --data train.csv --sample n`` then sees row n as the page does.
+    """
+    d = session.data
+    ds = d.dataset
+    X, y = (d.X_train, d.y_train) if part == "train" else (d.X_test, d.y_test)
+    labels = y if ds.classes is None else ds.classes[y]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*ds.feature_names, ds.target_name])
+    for row, label in zip(X.tolist(), labels.tolist(), strict=True):
+        writer.writerow([*(repr(v) for v in row), label])
+    return out.getvalue()
+
+
+def script(session: Session) -> str:
+    """A Python script that rebuilds this network with chainrule and trains it as the page does."""
+    c = session.config
+    activation, loss = OUTPUTS[c.output]
+    if c.dataset == "csv":
+        upload = session.data.dataset
+        data = (
+            f"# The uploaded file: save it as {upload_name(session)!r} next to this script.\n"
+            f"ds = cr.load_csv({upload_name(session)!r}, target={upload.target_name!r})"
+        )
+    elif c.dataset == "blobs":
+        data = f"ds = cr.load_dataset('blobs', n={c.n_samples}, n_classes={c.n_classes}, "
+        data += f"std={c.noise!r}, seed=SEED)"
+    elif c.dataset == "spiral":
+        data = f"ds = cr.load_dataset('spiral', n={c.n_samples}, n_classes={c.n_classes}, "
+        data += f"noise={c.noise!r}, seed=SEED)"
+    else:
+        data = f"ds = cr.load_dataset({c.dataset!r}, n={c.n_samples}, noise={c.noise!r}, seed=SEED)"
+    if c.output == "identity" and session.data.task == "multiclass":
+        targets = "one_hot = np.eye(len(ds.classes))\n    "
+        targets += "t_train, t_test = one_hot[y_train], one_hot[y_test]"
+        n_out = "len(ds.classes)"
+    elif c.output == "identity":
+        targets = "t_train, t_test = y_train.astype(float), y_test.astype(float)"
+        n_out = "1"
+    else:
+        targets = "t_train, t_test = ds.classes[y_train], ds.classes[y_test]  # labels"
+        n_out = "len(ds.classes)" if c.output == "softmax" else "1"
+    classes = "" if c.output == "identity" else "    net.classes = ds.classes\n"
+    scaler = "    net.scaler = cr.Standardizer().fit(X_train)\n" if c.standardize else ""
+    steps = max(session.steps, 1)
+    return _TEMPLATE.format(
+        setup=c.to_dict(),
+        steps=steps,
+        seed=c.seed,
+        data="\n    ".join(data.splitlines()),
+        test_ratio=c.test_ratio,
+        targets=targets,
+        hidden="".join(f"{units}, " for units in c.hidden),
+        n_out=n_out,
+        activation=c.activation,
+        output=activation,
+        loss=loss,
+        classes=classes,
+        scaler=scaler,
+        optimizer=c.optimizer,
+        lr=c.lr,
+        l2=c.l2,
+        batch_size=c.batch_size,
+    )
+
+
+def upload_name(session: Session) -> str:
+    return session.upload_filename or "data.csv"
+
+
+_TEMPLATE = '''"""Rebuild and train the chainrule playground's network.
+
+Setup: {setup}
+
+Run: python this_script.py [steps]     (default {steps}, the step the page was at)
+The training loop is the playground's own, with the same seed, so after the same number of steps
+the weights are the ones the page showed.
+"""
+
+import sys
+
+import numpy as np
+
+import chainrule as cr
+
+SEED = {seed}
+STEPS = {steps}
+
+
+def main(steps=STEPS, verbose=True):
+    {data}
+    X_train, X_test, y_train, y_test = cr.train_test_split(
+        ds.X, ds.y, test_size={test_ratio!r}, seed=SEED
+    )
+    {targets}
+
+    sizes = [X_train.shape[1], {hidden}{n_out}]  # inputs, hidden layers, outputs
+    net = cr.MLP(sizes, hidden={activation!r}, output={output!r}, loss={loss!r}, seed=SEED)
+{classes}{scaler}    net.feature_names, net.target_name = list(ds.feature_names), ds.target_name
+    opt = cr.optim.get_optimizer({optimizer!r}, net.parameters(), lr={lr!r}, weight_decay={l2!r})
+
+    def batches(n, batch_size):  # each epoch a fresh permutation, cut in order
+        rng = np.random.default_rng(SEED)
+        while True:
+            order = rng.permutation(n)
+            for start in range(0, n, batch_size):
+                yield order[start : start + batch_size]
+
+    batch = batches(len(X_train), min({batch_size}, len(X_train)))
+    for step in range(1, steps + 1):
+        idx = next(batch)
+        opt.zero_grad()
+        E = net.loss_of(*net.check_data(X_train[idx], t_train[idx]))
+        E.backward()  # backpropagation: every gradient by the chain rule
+        opt.step()
+        if verbose and (step % max(1, steps // 10) == 0 or step == steps):
+            train, test = net.error(X_train, t_train), net.error(X_test, t_test)
+            print(f"step {{step:6d}}  train loss {{train:.6f}}  test loss {{test:.6f}}")
+    return net
+
+
+if __name__ == "__main__":
+    net = main(int(sys.argv[1]) if len(sys.argv) > 1 else STEPS)
+    net.save("playground.chainrule")
+    print("saved playground.chainrule (chainrule explain playground.chainrule ... explains it)")
+'''

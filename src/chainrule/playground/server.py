@@ -1,0 +1,131 @@
+"""Running the playground: uvicorn on 127.0.0.1 and a free port, and the browser opened on it.
+
+``chainrule playground [--port N] [--no-browser]`` calls :func:`playground_command`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import sys
+import threading
+import time
+import webbrowser
+from collections.abc import Iterator
+from typing import Any
+
+LOOPBACK = "127.0.0.1"
+
+
+def bind(host: str = LOOPBACK, port: int | None = None) -> socket.socket:
+    """A listening socket on ``host``: on ``port``, or on a free port the system picks (None/0)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say so, and without it
+    # each response waits ~40 ms for a delayed ACK (Nagle), capping the page at ~12 updates/s
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port or 0))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(128)
+    return sock
+
+
+def make_server(sock: socket.socket, app: Any = None, log_level: str = "warning") -> Any:
+    """A uvicorn Server for ``app`` (the playground by default) on an already bound socket."""
+    import uvicorn
+
+    from chainrule.playground.app import LOOPBACK_HOSTS, create_app
+
+    host = sock.getsockname()[0]
+    if app is None:
+        loopback = host in ("127.0.0.1", "::1") or host.startswith("127.")
+        app = create_app(allowed_hosts=LOOPBACK_HOSTS if loopback else ["*"])
+    config = uvicorn.Config(app, log_level=log_level, lifespan="off", ws="none")
+    return uvicorn.Server(config)
+
+
+def serve(
+    host: str = LOOPBACK,
+    port: int | None = None,
+    open_browser: bool = True,
+    ready: Any = None,
+) -> None:
+    """Serve the playground until interrupted. ``ready(url)`` is called once it listens."""
+    sock = bind(host, port)
+    actual = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{actual}/"
+    server = make_server(sock)
+
+    def announce() -> None:
+        while not server.started:
+            if server.should_exit:
+                return
+            threading.Event().wait(0.05)
+        print(f"chainrule playground: {url}  (Ctrl-C stops it)", flush=True)
+        if ready is not None:
+            ready(url)
+        if open_browser:
+            webbrowser.open(url)
+
+    threading.Thread(target=announce, daemon=True).start()
+    server.run(sockets=[sock])
+
+
+@contextlib.contextmanager
+def running(host: str = LOOPBACK, port: int | None = None, app: Any = None) -> Iterator[str]:
+    """Serve in a background thread for the length of a ``with`` block; yields the page's URL.
+
+    Example:
+        >>> with running() as url:
+        ...     httpx.get(url + "api/options")
+    """
+    sock = bind(host, port)
+    server = make_server(sock, app)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            sock.close()
+            raise RuntimeError("the playground server did not start")
+        time.sleep(0.01)
+    shown = f"[{host}]" if ":" in host else host
+    try:
+        yield f"http://{shown}:{sock.getsockname()[1]}/"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def playground_command(port: int | None, open_browser: bool) -> int:
+    """``chainrule playground``: serve on 127.0.0.1 (a free port unless ``port``); 0 when it
+    stops, 1 (with a message) when it cannot start."""
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as err:
+        print(
+            f"chainrule playground needs {err.name}: pip install 'chainrule[playground]'",
+            file=sys.stderr,
+        )
+        return 1
+    if port is not None and not 0 <= port <= 65535:
+        print(f"chainrule playground: --port must be 0..65535, got {port}", file=sys.stderr)
+        return 1
+    try:
+        serve(LOOPBACK, port, open_browser)
+    except OSError as err:
+        print(
+            f"chainrule playground: cannot listen on {LOOPBACK}:{port}: {err.strerror or err}; "
+            "leave out --port to take a free one",
+            file=sys.stderr,
+        )
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0

@@ -1,0 +1,330 @@
+"""A playground setup (:class:`Config`), checked, and the data it makes.
+
+A setup is plain JSON, one field per control of the page, and the page keeps it in its URL (one
+query parameter per field), so a link reproduces it. One ``seed`` makes everything: the generated
+data, the train/test split, the initial weights and the order of the minibatches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from chainrule.data import load_csv
+from chainrule.datasets import Dataset, load_dataset, train_test_split
+
+GENERATED = ("moons", "circles", "xor", "spiral", "blobs")
+DATASETS = (*GENERATED, "csv")
+ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu", "identity")
+#: the output choice → (output activation, loss)
+OUTPUTS = {
+    "sigmoid": ("sigmoid", "binary_cross_entropy"),
+    "softmax": ("softmax", "cross_entropy"),
+    "identity": ("identity", "squared_error"),
+}
+OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
+
+#: bounds of every number in a setup: (low, high), both included
+LIMITS: dict[str, tuple[float, float]] = {
+    "n_samples": (20, 2000),
+    "noise": (0.0, 3.0),
+    "n_classes": (2, 8),
+    "test_ratio": (0.1, 0.9),
+    "seed": (0, 2**31 - 1),
+    "layers": (0, 6),  # hidden layers
+    "units": (1, 16),  # units per hidden layer
+    "lr": (1e-6, 10.0),
+    "batch_size": (1, 2000),
+    "l2": (0.0, 1.0),
+}
+MAX_FEATURES = 64  # columns of an uploaded CSV
+
+
+class ConfigError(ValueError):
+    """A setup that cannot be used; ``field`` names the setting at fault (or is None)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# -- the setup -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Config:
+    """A whole playground setup; the page keeps it in its URL, one query parameter per field."""
+
+    dataset: str = "moons"
+    n_samples: int = 200
+    noise: float = 0.1
+    n_classes: int = 2  # spiral and blobs only
+    test_ratio: float = 0.5
+    seed: int = 0
+    upload: str | None = None  # the id of an uploaded CSV, for dataset "csv"
+    standardize: bool = False  # z = (x − μ)/σ before the first layer, μ and σ from training data
+    hidden: tuple[int, ...] = (4, 4)
+    activation: str = "tanh"
+    output: str = "sigmoid"
+    optimizer: str = "adam"
+    lr: float = 0.03
+    batch_size: int = 10
+    l2: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["hidden"] = list(self.hidden)
+        return d
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Config:
+        """A checked Config from JSON data; missing fields take their defaults."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"the setup must be a JSON object, got {_json_type(data)}")
+        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
+        if unknown:
+            known = ", ".join(cls.__dataclass_fields__)
+            raise ConfigError(
+                f"unknown setting {unknown[0]!r}; the settings are {known}", unknown[0]
+            )
+        d = {**Config().to_dict(), **data}
+        hidden = d["hidden"]
+        if not isinstance(hidden, list):
+            raise ConfigError(f"hidden must be a list of unit counts, got {_json_type(hidden)}")
+        hi = LIMITS["layers"][1]
+        if len(hidden) > hi:
+            raise ConfigError(f"hidden: at most {hi:g} hidden layers, got {len(hidden)}", "hidden")
+        upload = d["upload"]
+        if upload is not None and not (isinstance(upload, str) and 1 <= len(upload) <= 64):
+            raise ConfigError("upload must be an upload id (a short string) or null", "upload")
+        if d["dataset"] == "csv" and upload is None:
+            raise ConfigError("dataset 'csv' needs an uploaded file: upload a CSV first", "upload")
+        return cls(
+            dataset=_choice(d, "dataset", DATASETS),
+            n_samples=_int(d, "n_samples"),
+            noise=_float(d, "noise"),
+            n_classes=_int(d, "n_classes"),
+            test_ratio=_float(d, "test_ratio"),
+            seed=_int(d, "seed"),
+            upload=upload,
+            standardize=_bool(d, "standardize"),
+            hidden=tuple(_int({"units": u}, "units", f"hidden[{i}]") for i, u in enumerate(hidden)),
+            activation=_choice(d, "activation", ACTIVATIONS),
+            output=_choice(d, "output", tuple(OUTPUTS)),
+            optimizer=_choice(d, "optimizer", OPTIMIZERS),
+            lr=_float(d, "lr"),
+            batch_size=_int(d, "batch_size"),
+            l2=_float(d, "l2"),
+        )
+
+
+def _json_type(value: Any) -> str:
+    names = {bool: "a boolean", str: "a string", list: "a list", dict: "an object"}
+    if value is None:
+        return "null"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"the number {value!r}"
+    return names.get(type(value), type(value).__name__)
+
+
+def _int(d: dict[str, Any], key: str, label: str | None = None) -> int:
+    label = label or key
+    v = d[key]
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)  # JSON's 4.0 is the integer 4, as JSON Schema says
+    lo, hi = LIMITS[key]
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise ConfigError(f"{label} must be a whole number, got {_json_type(v)}", label)
+    if not lo <= v <= hi:
+        raise ConfigError(f"{label} must be between {lo:g} and {hi:g}, got {v}", label)
+    return v
+
+
+def _float(d: dict[str, Any], key: str) -> float:
+    v = d[key]
+    lo, hi = LIMITS[key]
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise ConfigError(f"{key} must be a number, got {_json_type(v)}", key)
+    if not (math.isfinite(v) and lo <= v <= hi):
+        raise ConfigError(f"{key} must be between {lo:g} and {hi:g}, got {v}", key)
+    return float(v)
+
+
+def _bool(d: dict[str, Any], key: str) -> bool:
+    if not isinstance(d[key], bool):
+        raise ConfigError(f"{key} must be true or false, got {_json_type(d[key])}", key)
+    return d[key]
+
+
+def _choice(d: dict[str, Any], key: str, choices: tuple[str, ...]) -> str:
+    v = d[key]
+    if v not in choices:
+        shown = repr(v) if isinstance(v, str) else _json_type(v)
+        raise ConfigError(f"{key} must be one of {', '.join(choices)}; got {shown}", key)
+    return v
+
+
+# -- the data ------------------------------------------------------------------------------------
+@dataclass
+class Data:
+    """The split data, with y as class indices (or values, for regression)."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    dataset: Dataset
+
+    @property
+    def task(self) -> str:
+        return self.dataset.task
+
+    @property
+    def n_features(self) -> int:
+        return self.X_train.shape[1]
+
+    @property
+    def n_classes(self) -> int | None:
+        return self.dataset.n_classes
+
+
+def generated_dataset(config: Config) -> Dataset:
+    """moons, circles, xor, spiral or blobs, from the setup's size, noise, classes and seed."""
+    c = config
+    options: dict[str, Any] = {"n": c.n_samples, "seed": c.seed}
+    if c.dataset == "blobs":
+        options.update(n_classes=c.n_classes, std=c.noise)
+    elif c.dataset == "spiral":
+        options.update(n_classes=c.n_classes, noise=c.noise)
+    else:
+        options.update(noise=c.noise)
+    return load_dataset(c.dataset, **options)
+
+
+def make_data(config: Config, uploaded: Dataset | None) -> Data:
+    """The setup's dataset, split by ``train_test_split(..., test_size=test_ratio, seed=seed)``."""
+    if config.dataset == "csv":
+        if uploaded is None:
+            raise ConfigError("dataset 'csv' needs an uploaded file", "upload")
+        ds = uploaded
+    else:
+        try:
+            ds = generated_dataset(config)
+        except ValueError as err:
+            raise ConfigError(f"cannot make the {config.dataset} data: {err}", "dataset") from None
+    try:
+        X_train, X_test, y_train, y_test = train_test_split(
+            ds.X, ds.y, test_size=config.test_ratio, seed=config.seed
+        )
+    except ValueError as err:
+        raise ConfigError(f"cannot split the data: {err}", "test_ratio") from None
+    return Data(X_train, y_train, X_test, y_test, ds)
+
+
+def targets(y: np.ndarray, data: Data, output: str) -> np.ndarray:
+    """What the network is trained on: labels (for a network with classes) or numbers."""
+    ds = data.dataset
+    if output == "identity":
+        if ds.task == "multiclass":  # one output per class, one-hot targets
+            return np.eye(ds.n_classes)[y]
+        return np.asarray(y, dtype=np.float64)
+    return ds.classes[y]
+
+
+def check_fit(config: Config, data: Data) -> None:
+    """Raise :class:`ConfigError` when the output and loss cannot learn this data."""
+    task, k = data.task, data.n_classes
+    if config.output == "sigmoid" and task != "binary":
+        what = "numbers (regression)" if task == "regression" else f"{k} classes"
+        fix = "identity + squared error" if task == "regression" else "softmax + cross-entropy"
+        raise ConfigError(
+            f"sigmoid + binary cross-entropy needs two classes, but the data has {what}; "
+            f"choose {fix}",
+            "output",
+        )
+    if config.output == "softmax" and task == "regression":
+        raise ConfigError(
+            "softmax + cross-entropy needs classes, but the data's target is numbers "
+            "(regression); choose identity + squared error",
+            "output",
+        )
+
+
+def n_outputs(config: Config, data: Data) -> int:
+    if config.output == "softmax" or (config.output == "identity" and data.task == "multiclass"):
+        return int(data.n_classes or 1)
+    return 1
+
+
+def batches(n: int, batch_size: int, seed: int) -> Iterator[np.ndarray]:
+    """Minibatches of row indices: each epoch a fresh permutation, cut in order (last one short)."""
+    rng = np.random.default_rng(seed)
+    while True:
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            yield order[start : start + batch_size]
+
+
+# -- uploaded CSV files ----------------------------------------------------------------------------
+MAX_UPLOAD_BYTES = 1_000_000
+
+
+def parse_csv(content: bytes, filename: str, target: str | None = None) -> Upload:
+    """An uploaded CSV read by :func:`chainrule.load_csv`; its errors name the file, line, column.
+
+    The id is a hash of the bytes, so the same file always gets the same id (and a link that
+    names it works again once the file is uploaded again).
+    """
+    name = (
+        re.sub(r"[^A-Za-z0-9._ -]", "_", Path(filename or "upload.csv").name)[:80] or "upload.csv"
+    )
+    name = "upload.csv" if name.strip(". ") == "" else name
+    uid = hashlib.sha256(content + b"\0" + (target or "").encode()).hexdigest()[:16]
+    with tempfile.TemporaryDirectory(prefix="chainrule-upload-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(content)
+        try:
+            ds = load_csv(path, target=_target_arg(target))
+        except (ValueError, UnicodeError) as err:  # DataError is a ValueError
+            raise ConfigError(str(err).replace(str(path), name), "file") from None
+    n, d = ds.X.shape
+    if d > MAX_FEATURES:
+        raise ConfigError(f"{name}: {d} feature columns; the playground takes at most "
+                          f"{MAX_FEATURES}", "file")  # fmt: skip
+    if n < 4:
+        raise ConfigError(f"{name}: {n} samples; the playground needs at least 4", "file")
+    return Upload(uid, name, len(content), ds)
+
+
+def _target_arg(target: str | None) -> str | int | None:
+    if target is None or target == "":
+        return None
+    return int(target) if target.lstrip("-").isdigit() else target
+
+
+@dataclass
+class Upload:
+    id: str
+    filename: str
+    size: int
+    dataset: Dataset
+
+    def summary(self) -> dict[str, Any]:
+        ds = self.dataset
+        return {
+            "id": self.id,
+            "filename": self.filename,
+            "bytes": self.size,
+            "n_samples": len(ds.X),
+            "n_features": ds.X.shape[1],
+            "feature_names": list(ds.feature_names),
+            "target_name": ds.target_name,
+            "task": ds.task,
+            "classes": None if ds.classes is None else [str(c) for c in ds.classes],
+        }
