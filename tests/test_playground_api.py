@@ -433,8 +433,13 @@ def test_the_page_and_its_files(client):
         assert r.status_code == 200 and r.headers["content-type"].startswith(media)
     links = re.findall(r'(?:src|href)="([^"]*)"', page)
     assert links and all(link.startswith("/") for link in links)  # nothing fetched from elsewhere
-    js = client.get("/static/app.js").text
-    assert "https://" not in js and "http://" not in js.replace("http://www.w3.org/2000/svg", "")
+    for name in ("app.js", "diagram.js", "plots.js", "explain.js", "util.js"):  # the modules
+        r = client.get(f"/static/{name}")
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/javascript")
+        code = r.text.replace('"http://www.w3.org/2000/svg"', "")  # a namespace, not a fetch
+        assert "http://" not in code and "https://" not in code
+        imports = re.findall(r'from "([^"]+)"', code)
+        assert all(re.fullmatch(r"\./\w+\.js", i) for i in imports), imports
 
 
 TRAVERSALS = [
