@@ -16,6 +16,7 @@ export function drawHeatmap() {
   const maps = snapshot && snapshot.heatmaps;
   $("no-heatmap").hidden = Boolean(maps);
   canvas.hidden = !maps;
+  $("map-controls").hidden = !maps;
   if (!maps) return;
   const out = maps.output;
   if (out.kind === "probability") {
