@@ -248,6 +248,16 @@ def test_bad_step_counts_are_refused(client, steps):
     assert r.status_code == 422 and r.json()["field"] == "steps"
 
 
+def test_a_step_request_stops_at_its_time_budget(monkeypatch):
+    import chainrule.playground.session as session_module
+
+    session = Session(Config())
+    monkeypatch.setattr(session_module, "MAX_SECONDS", -1.0)  # already past it: no step runs
+    assert session.train(50)["step"] == 0
+    monkeypatch.setattr(session_module, "MAX_SECONDS", 60.0)
+    assert session.train(50)["step"] == 50
+
+
 def test_unknown_sessions_are_404(client):
     for method, path in [
         ("GET", "/api/sessions/nope"),

@@ -23,6 +23,7 @@ import base64
 import math
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,7 @@ from chainrule.playground.setup import (
 )
 
 MAX_STEPS = 500  # training steps per request
+MAX_SECONDS = 2.0  # ... and at most about this long: a request stops early and says how far it got
 MAX_HISTORY = 400  # points of the loss curves kept (older ones thinned by half)
 GRID = 64  # cells per side of the decision-boundary heatmap
 UNIT_GRID = 20  # cells per side of each unit's heatmap
@@ -129,11 +131,13 @@ class Session:
 
     # -- training ----------------------------------------------------------------------------
     def train(self, steps: int) -> dict[str, Any]:
-        """``steps`` minibatch steps by the engine, then a snapshot of the result."""
+        """``steps`` minibatch steps by the engine (fewer if they pass :data:`MAX_SECONDS`, or
+        once the weights stop being finite), then a snapshot of the result."""
         with self.lock, np.errstate(over="ignore", invalid="ignore"):  # divergence: see below
             net, opt = self.net, self.opt
+            deadline = time.monotonic() + MAX_SECONDS
             for _ in range(steps):
-                if self.diverged:
+                if self.diverged or time.monotonic() > deadline:
                     break
                 idx = next(self._batches)
                 opt.zero_grad()
