@@ -12,6 +12,7 @@ import json
 import re
 import runpy
 import socket
+import sys
 import threading
 from pathlib import Path
 
@@ -531,7 +532,15 @@ def test_playground_command_reports_a_port_in_use(capsys):
         assert playground_command(taken.getsockname()[1], open_browser=False) == 1
     finally:
         taken.close()
-    assert "cannot listen on 127.0.0.1" in capsys.readouterr().err
+    assert "chainrule playground: error: cannot listen on 127.0.0.1" in capsys.readouterr().err
+    assert playground_command(70000, open_browser=False) == 2
+    assert "--port must be a port number" in capsys.readouterr().err
+
+
+def test_playground_command_names_a_missing_package(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # import uvicorn → ImportError
+    assert playground_command(None, open_browser=False) == 1
+    assert "pip install 'chainrule[playground]'" in capsys.readouterr().err
 
 
 def test_playground_command_serves_until_stopped(monkeypatch, capsys):

@@ -103,27 +103,29 @@ def running(host: str = LOOPBACK, port: int | None = None, app: Any = None) -> I
 
 
 def playground_command(port: int | None, open_browser: bool) -> int:
-    """``chainrule playground``: serve on 127.0.0.1 (a free port unless ``port``); 0 when it
-    stops, 1 (with a message) when it cannot start."""
+    """``chainrule playground [--port N] [--no-browser]``: serve on 127.0.0.1 (a free port unless
+    ``port``) until Ctrl-C. Exit status as the rest of the CLI: 0 when it stops, 1 when it cannot
+    run (a missing package, a port in use), 2 for a bad ``--port``; errors are one line,
+    ``chainrule playground: error: …``, on stderr."""
+
+    def error(message: str) -> None:
+        print(f"chainrule playground: error: {message}", file=sys.stderr)
+
     try:
         import starlette  # noqa: F401
         import uvicorn  # noqa: F401
     except ImportError as err:
-        print(
-            f"chainrule playground needs {err.name}: pip install 'chainrule[playground]'",
-            file=sys.stderr,
-        )
+        error(f"the playground needs {err.name}: pip install 'chainrule[playground]'")
         return 1
     if port is not None and not 0 <= port <= 65535:
-        print(f"chainrule playground: --port must be 0..65535, got {port}", file=sys.stderr)
-        return 1
+        error(f"--port must be a port number 0..65535 (0: a free one), got {port}")
+        return 2
     try:
         serve(LOOPBACK, port, open_browser)
     except OSError as err:
-        print(
-            f"chainrule playground: cannot listen on {LOOPBACK}:{port}: {err.strerror or err}; "
-            "leave out --port to take a free one",
-            file=sys.stderr,
+        error(
+            f"cannot listen on {LOOPBACK}:{port}: {err.strerror or err}; "
+            "leave out --port to take a free one"
         )
         return 1
     except KeyboardInterrupt:
