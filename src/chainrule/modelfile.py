@@ -18,21 +18,25 @@ A chainrule model file (conventionally ``*.chainrule``) is a NumPy ``.npz`` arch
 
 * ``W1.npy``, ``W2.npy``, … — each layer's weights, shape (n_in + 1, n_out), bias last row.
 
-It is read with ``numpy.load(..., allow_pickle=False)``, so loading never runs code. Every entry
-is checked before it is used (format, version, the shapes the config implies, finite values, and
-the archive's member sizes, so a hostile file cannot make the reader allocate more than the
-weights need). Writing goes to a temporary file in the same folder, which is flushed, synced and
-then renamed over the target, so a crash never leaves half a file and never destroys the old one.
+Reading never unpickles and never runs code: each ``.npy`` header is parsed and checked (a plain
+numeric dtype, the shape the config implies) before any of its data is read, and only that many
+bytes are then read. Every entry is checked before it is used (format, version, shapes, finite
+values, the archive's member sizes and storage: members are stored uncompressed, as ``np.savez``
+writes them), so a hostile file cannot make the reader allocate more than the file itself holds.
+Writing goes to a temporary file in the same folder, which is flushed, synced and then renamed
+over the target, so a crash never leaves half a file and never destroys the old one. The new file
+gets the usual permissions (0666 less the umask), not the temporary file's private 0600.
 """
 
 from __future__ import annotations
 
 import datetime
-import io
 import json
+import math
 import os
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +50,20 @@ FORMAT_VERSION = 1
 #: bytes allowed in a member beyond its array data (the .npy header)
 _HEADER_ALLOWANCE = 4096
 _MAX_META_BYTES = 64 * 1024 * 1024
+#: the numpy .npy header is at most this long (numpy's own default limit)
+_MAX_NPY_HEADER = 10_000
+#: what a hostile or damaged archive can raise while it is read
+_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    OSError,
+    EOFError,
+    zlib.error,
+    NotImplementedError,  # an unknown compression method
+    RuntimeError,  # an encrypted member
+    RecursionError,  # deeply nested JSON
+    MemoryError,
+)
 
 
 class ModelFileError(ChainruleError, ValueError):
@@ -63,7 +81,17 @@ def save(net: Sequential, path: str | os.PathLike[str], history: Any = None) -> 
     history = history if history is not None else getattr(net, "history", None)
     if history is not None and hasattr(history, "to_dict"):
         history = history.to_dict()
+    history = _finite_json(history)  # a diverged run records NaN losses; JSON has no NaN
+    for k, W in enumerate(net.weights, start=1):
+        if not np.isfinite(W).all():
+            raise ModelFileError(
+                f"cannot save the model to {path}: W{k} holds NaN or infinite values (training "
+                "diverged; try a smaller learning rate or clip_norm), and such a file could not "
+                "be loaded"
+            )
     classes = net.classes
+    if classes is not None and np.asarray(classes).dtype == object:
+        classes = np.asarray(np.asarray(classes).tolist())  # e.g. pandas labels: str or numbers
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -91,11 +119,46 @@ def save(net: Sequential, path: str | os.PathLike[str], history: Any = None) -> 
             np.savez(f, **arrays)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it 0600; give it a normal file's mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _sync_folder(directory)
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _sync_folder(directory: Path) -> None:
+    """Make the rename itself durable (POSIX); harmless where folders cannot be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _finite_json(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by None (recursively)."""
+    if isinstance(value, dict):
+        return {k: _finite_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_json(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _finite_json(value.tolist())
+    if isinstance(value, float | np.floating) and not math.isfinite(value):
+        return None
+    return value
 
 
 def load(path: str | os.PathLike[str]) -> Sequential:
@@ -105,7 +168,7 @@ def load(path: str | os.PathLike[str]) -> Sequential:
         raise ModelFileError(f"{path}: no such model file")
     try:
         with zipfile.ZipFile(path) as archive:
-            sizes = {info.filename: info.file_size for info in archive.infolist()}
+            sizes = _member_sizes(path, archive)
             meta = _read_meta(path, archive, sizes)
             config = meta["config"]
             weights = [
@@ -114,9 +177,10 @@ def load(path: str | os.PathLike[str]) -> Sequential:
             ]
     except ModelFileError:
         raise
-    except (zipfile.BadZipFile, OSError, EOFError) as err:
+    except _READ_ERRORS as err:
         raise ModelFileError(
-            f"{path}: not a readable chainrule model file (corrupt or truncated: {err})"
+            f"{path}: not a readable chainrule model file (corrupt or truncated: "
+            f"{type(err).__name__}: {err})"
         ) from None
     try:
         net = from_config(config, weights)
@@ -126,13 +190,32 @@ def load(path: str | os.PathLike[str]) -> Sequential:
     return net
 
 
+def _member_sizes(path: Path, archive: zipfile.ZipFile) -> dict[str, int]:
+    """Each member's size, after checking that it is stored plainly and fits in the file."""
+    file_size = path.stat().st_size
+    sizes = {}
+    for info in archive.infolist():
+        if info.compress_type != zipfile.ZIP_STORED:
+            raise ModelFileError(
+                f"{path}: the entry {info.filename} is compressed; chainrule model files store "
+                "their arrays uncompressed (as numpy.savez writes them)"
+            )
+        if info.file_size > file_size:
+            raise ModelFileError(
+                f"{path}: the entry {info.filename} claims {info.file_size:,} bytes but the "
+                f"whole file has {file_size:,}; the file is corrupt or truncated"
+            )
+        sizes[info.filename] = info.file_size
+    return sizes
+
+
 def _read_meta(path: Path, archive: zipfile.ZipFile, sizes: dict[str, int]) -> dict[str, Any]:
     if "meta.npy" not in sizes:
         raise ModelFileError(f"{path}: not a chainrule model file (no meta entry)")
     if sizes["meta.npy"] > _MAX_META_BYTES:
         raise ModelFileError(f"{path}: the metadata is implausibly large; refusing to read it")
-    raw = _read_array(path, archive, "meta.npy")
-    if raw.dtype != np.uint8 or raw.ndim != 1:
+    raw = _read_array(path, archive, "meta.npy", np.dtype(np.uint8))
+    if raw.ndim != 1:
         raise ModelFileError(f"{path}: the metadata entry is not UTF-8 JSON bytes")
     try:
         meta = json.loads(raw.tobytes().decode("utf-8"))
@@ -179,23 +262,55 @@ def _read_weight(
         raise ModelFileError(f"{path}: the weights W{k} are missing")
     if sizes[name] > shape[0] * shape[1] * dtype.itemsize + _HEADER_ALLOWANCE:
         raise ModelFileError(f"{path}: W{k} is larger than its shape {shape} allows")
-    W = _read_array(path, archive, name)
-    if W.shape != shape or W.dtype != dtype:
-        raise ModelFileError(
-            f"{path}: W{k} has shape {W.shape} and dtype {W.dtype}; the architecture needs "
-            f"{shape} {dtype}"
-        )
+    W = _read_array(path, archive, name, dtype, shape)
     if not np.isfinite(W).all():
         raise ModelFileError(f"{path}: W{k} holds NaN or infinite values")
     return W
 
 
-def _read_array(path: Path, archive: zipfile.ZipFile, name: str) -> np.ndarray:
+def _read_array(
+    path: Path,
+    archive: zipfile.ZipFile,
+    name: str,
+    dtype: np.dtype,
+    shape: tuple[int, ...] | None = None,
+) -> np.ndarray:
+    """One ``.npy`` member, its header checked before a byte of its data is read.
+
+    The stored dtype must be ``dtype`` (either byte order; the result is native) and the shape
+    ``shape`` when given (else 1-D). Nothing is unpickled: object dtypes are refused.
+    """
+    what = name.removesuffix(".npy")
     try:
         with archive.open(name) as f:
-            return np.load(io.BytesIO(f.read()), allow_pickle=False)
-    except ValueError as err:  # object arrays (pickle) are refused here, among others
-        raise ModelFileError(f"{path}: the entry {name} cannot be read safely ({err})") from None
+            version = np.lib.format.read_magic(f)
+            read_header = {
+                (1, 0): np.lib.format.read_array_header_1_0,
+                (2, 0): np.lib.format.read_array_header_2_0,
+            }.get(version)
+            if read_header is None:
+                raise ValueError(f"unsupported .npy format version {version}")
+            stored_shape, fortran, stored = read_header(f, max_header_size=_MAX_NPY_HEADER)
+            if stored.hasobject or stored.kind != dtype.kind or stored.itemsize != dtype.itemsize:
+                raise ModelFileError(
+                    f"{path}: the entry {what} holds {stored}, not {dtype}; refusing to read it"
+                )
+            expected = shape if shape is not None else stored_shape
+            if stored_shape != expected or (shape is None and len(stored_shape) != 1):
+                raise ModelFileError(
+                    f"{path}: {what} has shape {stored_shape}; the architecture needs "
+                    f"{expected if shape is not None else 'a 1-D array'}"
+                )
+            nbytes = math.prod(stored_shape) * stored.itemsize
+            data = f.read(nbytes)
+    except ValueError as err:  # a malformed .npy header
+        raise ModelFileError(f"{path}: the entry {what} cannot be read safely ({err})") from None
+    if len(data) != nbytes:
+        raise ModelFileError(
+            f"{path}: the entry {what} is truncated ({len(data):,} of {nbytes:,} bytes)"
+        )
+    array = np.frombuffer(data, dtype=stored).reshape(stored_shape, order="F" if fortran else "C")
+    return np.array(array, dtype=dtype.newbyteorder("="), order="C")  # a writable native copy
 
 
 def _restore_extras(path: Path, net: Sequential, meta: dict[str, Any]) -> None:
@@ -203,16 +318,29 @@ def _restore_extras(path: Path, net: Sequential, meta: dict[str, Any]) -> None:
 
     try:
         if meta.get("classes") is not None:
-            net.classes = np.asarray(meta["classes"], dtype=np.dtype(meta["classes_dtype"]))
+            dtype = np.dtype(meta["classes_dtype"])
+            if dtype.kind not in "biufU":
+                raise ValueError(f"class labels of dtype {dtype} are not supported")
+            net.classes = np.asarray(meta["classes"], dtype=dtype)
+            if net.classes.ndim != 1 or len(net.classes) < 2:
+                raise ValueError(f"expected a list of at least 2 labels, got {meta['classes']!r}")
         if meta.get("scaler") is not None:
             net.scaler = Standardizer.from_dict(meta["scaler"])
             if net.scaler.mean_.shape != (net.n_features,):
                 raise ValueError("the scaler does not match the number of features")
+            mean, scale = net.scaler.mean_, net.scaler.scale_
+            if not (np.isfinite(mean).all() and np.isfinite(scale).all() and (scale > 0).all()):
+                raise ValueError("the scaler holds non-finite means or non-positive scales")
     except (ValueError, TypeError, KeyError) as err:
         raise ModelFileError(f"{path}: the stored classes or scaler are not valid: {err}") from None
     names = meta.get("feature_names")
+    if isinstance(names, list) and len(names) != net.n_features:
+        raise ModelFileError(
+            f"{path}: {len(names)} feature names for a network with {net.n_features} inputs"
+        )
     net.feature_names = list(map(str, names)) if isinstance(names, list) else None
-    net.target_name = meta.get("target_name")
+    target = meta.get("target_name")
+    net.target_name = None if target is None else str(target)
     net.history = meta.get("history")
     net.metadata = {key: meta.get(key) for key in ("format_version", "library_version", "created")}
 
