@@ -1,0 +1,76 @@
+"""The ``chainrule`` command: train, predict, evaluate, inspect and gradient-check models.
+
+::
+
+    chainrule train                                  # the bundled breast-cancer set
+    chainrule train data.csv --target label --hidden 16,8 --activation sigmoid --out m.chainrule
+    chainrule train --dataset iris                   # or digits, wine, moons, spiral, ...
+    chainrule predict m.chainrule new.csv --proba --out preds.csv
+    chainrule evaluate m.chainrule test.csv
+    chainrule info m.chainrule
+    chainrule gradcheck m.chainrule [data.csv]
+
+One module per subcommand (``chainrule.cli.train``, ``.predict``, ``.evaluate``, ``.info``,
+``.gradcheck``), each with ``add_parser(subparsers)`` and ``run(args) -> int``.
+
+Exit status: 0 done; 1 the command failed (a gradient check failed, a needed package is
+missing); 2 bad usage or bad input (a bad option, a bad CSV cell, a damaged model file): one line
+``chainrule <cmd>: error: <message>`` on stderr, never a traceback; 130 interrupted (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from chainrule.cli import evaluate, gradcheck, info, predict, train
+from chainrule.errors import ChainruleError
+
+__all__ = ["build_parser", "main"]
+
+SUBCOMMANDS = (train, predict, evaluate, info, gradcheck)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from chainrule import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="chainrule",
+        description=(
+            "Neural networks whose every gradient is the chain rule: train a multilayer "
+            "perceptron on a CSV file or a bundled dataset, then predict, evaluate, inspect and "
+            "gradient-check the saved model."
+        ),
+        epilog="Run 'chainrule <command> --help' for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"chainrule {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="<command>", required=True)
+    for module in SUBCOMMANDS:
+        module.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help, --version, or a usage error argparse has printed
+        return exit_.code if isinstance(exit_.code, int) else 2
+    name = f"chainrule {args.command}"
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print(f"\n{name}: interrupted", file=sys.stderr)
+        return 130
+    except ImportError as err:  # an optional package the command needs
+        print(f"{name}: error: {err}", file=sys.stderr)
+        return 1
+    except (ChainruleError, ValueError) as err:  # the user's data, options or model file
+        print(f"{name}: error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # a file that cannot be read or written
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"{name}: error: {where}{err.strerror or err}", file=sys.stderr)
+        return 2

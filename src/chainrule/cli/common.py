@@ -1,0 +1,262 @@
+"""What the subcommands share: reading CSV files against a model, metrics, and printing.
+
+Every problem with the user's input is raised as a :class:`~chainrule.ChainruleError` that is also
+a ``ValueError`` (a :class:`~chainrule.DataError` for data, :class:`UsageError` for options), so
+:func:`chainrule.cli.main` reports it in one line, ``chainrule <cmd>: error: <message>``, and
+exits with status 2, never with a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from chainrule.data import (
+    _detect_delimiter,
+    _is_number,
+    _number,
+    _parse_target,
+    _ragged,
+    load_csv,
+)
+from chainrule.datasets import DataError, Dataset, _show
+from chainrule.errors import ChainruleError
+from chainrule.network import Sequential
+
+
+class UsageError(ChainruleError, ValueError):
+    """An option value or a combination of options that cannot work (exit status 2)."""
+
+
+def note(message: str) -> None:
+    """A remark for the user that is not the command's output: to stderr."""
+    print(message, file=sys.stderr)
+
+
+def target_option(text: str | None) -> str | int | None:
+    """``--target``: a column name, or a 0-based position such as ``0`` or ``-1`` (the last)."""
+    if text is None:
+        return None
+    stripped = text.strip()
+    try:
+        return int(stripped)
+    except ValueError:
+        return text
+
+
+def load_labelled_csv(path: str, target: str | int | None, task: str | None = None) -> Dataset:
+    """``load_csv``, where a numeric ``--target`` is a column name if the file has one so named."""
+    if isinstance(target, int):
+        try:
+            return load_csv(path, target=str(target), task=task)
+        except DataError as err:
+            if "no target column" not in str(err):
+                raise
+    return load_csv(path, target=target, task=task)
+
+
+# ---------------------------------------------------------------- a model's columns
+
+
+def select_columns(available: list[str], net: Sequential, where: str) -> list[int]:
+    """Positions in ``available`` of the model's features, in the model's order.
+
+    With ``net.feature_names`` the columns are matched by name (any order; other columns are
+    ignored, with a note); without them, ``available`` must hold exactly the model's inputs.
+    """
+    names = net.feature_names
+    if names is None:
+        if len(available) != net.n_features:
+            raise DataError(
+                f"{where}: {len(available)} feature columns ({_show(available)}), but the model "
+                f"takes {net.n_features} inputs"
+            )
+        return list(range(len(available)))
+    missing = [name for name in names if name not in available]
+    if missing:
+        raise DataError(
+            f"{where}: missing the feature column(s) {_show(missing)}; the model was trained on "
+            f"{_show(names)}"
+        )
+    extra = [name for name in available if name not in names]
+    if extra:
+        note(f"{where}: ignoring the column(s) {_show(extra)}, which the model does not use")
+    return [available.index(name) for name in names]
+
+
+def read_table(path: str) -> tuple[list[str], list[list[str]], list[int], str]:
+    """(header, data rows, their line numbers, "<path>, line <header's line>") of a CSV file.
+
+    The header row is required; every row is checked to have one cell per column.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = Path(path).read_bytes()[: err.start].count(b"\n") + 1
+        raise DataError(
+            f"{path}, line {line}: not UTF-8 text ({err.reason}); re-save the file as UTF-8"
+        ) from None
+    lines = list(io.StringIO(text, newline=""))
+    delimiter = _detect_delimiter(lines)
+    reader = csv.reader(lines, delimiter=delimiter, skipinitialspace=True)
+    rows, numbers, previous = [], [], 0
+    for row in reader:
+        if any(cell.strip() for cell in row):  # blank lines are skipped, as load_csv does
+            rows.append([cell.strip() for cell in row])
+            numbers.append(previous + 1)
+        previous = reader.line_num
+    if not rows:
+        raise DataError(
+            f"{path}, line 1: the file is empty; expected a header row naming the columns, "
+            "then one row per sample"
+        )
+    if len(rows) == 1:
+        raise DataError(f"{path}, line {numbers[0]}: the file has a header but no data rows")
+    header = rows[0]
+    for row, line in zip(rows[1:], numbers[1:], strict=True):
+        if len(row) != len(header):
+            _ragged(str(path), line, row, header, delimiter)
+    return header, rows[1:], numbers[1:], f"{path}, line {numbers[0]}"
+
+
+def read_features(path: str, net: Sequential, target: str | int | None = None) -> np.ndarray:
+    """The model's feature columns of a CSV file (header row required), as float64.
+
+    The target column (``target``: a name or 0-based position; else the model's target name)
+    is left out if the file has it, as are columns the model does not know. Errors name the
+    file, the line and the column.
+    """
+    header, rows, numbers, where = read_table(path)
+    if net.feature_names is not None and not any(name in header for name in net.feature_names):
+        raise DataError(
+            f"{where}: the first row ({_show(header)}) names none of the model's features "
+            f"({_show(net.feature_names)}); the file needs a header row with those names"
+        )
+    t = target_index(header, target, net, where, required=False)
+    return _features(path, net, header, rows, numbers, t, where)
+
+
+def _features(path, net, header, rows, numbers, t, where) -> np.ndarray:
+    available = [name for j, name in enumerate(header) if j != t]
+    chosen = [header.index(available[j]) for j in select_columns(available, net, where)]
+    X = np.empty((len(rows), len(chosen)))
+    for i, (row, line) in enumerate(zip(rows, numbers, strict=True)):
+        try:
+            X[i] = [float(row[j]) for j in chosen]
+            ok = bool(np.isfinite(X[i]).all())
+        except ValueError:
+            ok = False
+        if not ok:  # find the cell and say what is wrong with it
+            for j in chosen:
+                _number(row[j], f"{path}, line {line}, column {header[j]!r}", "feature")
+    return X
+
+
+def target_index(
+    header: list[str], target: str | int | None, net: Sequential, where: str, required: bool
+) -> int | None:
+    """The target column's position: ``target`` (a name, or a 0-based position), else the
+    model's target name, else (when ``required``) the last column, as ``load_csv`` does."""
+    if isinstance(target, int) and str(target) not in header:
+        if -len(header) <= target < len(header):
+            return target % len(header)
+        raise DataError(
+            f"{where}: target column position {target} is out of range for {len(header)} "
+            f"columns; use 0..{len(header) - 1}, or -1 for the last"
+        )
+    name = str(target) if target is not None else net.target_name
+    if name is not None and name in header:
+        return header.index(name)
+    if target is not None:
+        raise DataError(f"{where}: no target column {name!r}; the columns are {_show(header)}")
+    if not required:
+        return None
+    if name is None:
+        return len(header) - 1
+    raise DataError(
+        f"{where}: no target column {name!r} (the model's target); the columns are "
+        f"{_show(header)}. Name the target column with --target"
+    )
+
+
+def read_labelled(
+    path: str, net: Sequential, target_text: str | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(X in the model's column order, y) from a CSV with a target column (evaluate, gradcheck).
+
+    ``y`` holds the model's class labels (checked: a label the model does not know is an error
+    naming its line) or, for regression, the target values.
+    """
+    header, rows, numbers, where = read_table(path)
+    t = target_index(header, target_option(target_text), net, where, required=True)
+    X = _features(path, net, header, rows, numbers, t, where)
+    at = [f"{path}, line {n}, column {header[t]!r}" for n in numbers]
+    raw = _parse_target([row[t] for row in rows], at)
+    if net.task == "regression":
+        if raw.dtype.kind not in "iuf":
+            i = next(i for i, row in enumerate(rows) if not _is_number(row[t]))
+            _number(rows[i][t], at[i], "target")
+        return X, raw.astype(np.float64)
+    if net.classes is None:
+        return X, raw
+    return X, match_labels(raw, net.classes, at)
+
+
+def match_labels(raw: np.ndarray, classes: np.ndarray, where: list[str]) -> np.ndarray:
+    """``raw`` labels as the model's own class labels (the same values, the model's dtype)."""
+    if raw.dtype.kind in "biuf" and classes.dtype.kind in "biuf":
+        keys = {float(c): c for c in classes.tolist()}
+        found = [keys.get(float(v)) for v in raw.tolist()]
+    else:
+        keys = {str(c): c for c in classes.tolist()}
+        found = [keys.get(str(v)) for v in raw.tolist()]
+    for i, value in enumerate(found):
+        if value is None:
+            raise DataError(
+                f"{where[i]}: the label {raw[i].item()!r} is not one of the model's classes "
+                f"({_show(classes)})"
+            )
+    return np.asarray(found, dtype=classes.dtype)
+
+
+# ---------------------------------------------------------------- metrics
+
+
+def accuracy(labels: np.ndarray, predicted: np.ndarray) -> float:
+    return float(np.mean(np.asarray(labels) == np.asarray(predicted)))
+
+
+def mse(y: np.ndarray, yhat: np.ndarray) -> float:
+    return float(np.mean((np.asarray(y, float) - np.asarray(yhat, float)) ** 2))
+
+
+def r2(y: np.ndarray, yhat: np.ndarray) -> float:
+    """1 − SS_res / SS_tot (scikit-learn's ``r2_score``; 0 for a constant target predicted)."""
+    y, yhat = np.asarray(y, float), np.asarray(yhat, float)
+    total = float(np.sum((y - y.mean()) ** 2))
+    residual = float(np.sum((y - yhat) ** 2))
+    if total == 0:
+        return 1.0 if residual == 0 else 0.0
+    return 1 - residual / total
+
+
+def scores(net: Sequential, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """accuracy and loss (the model's E: log-loss) or, for regression, R² and MSE."""
+    if net.task == "regression":
+        yhat = net.predict(X)
+        return {"r2": r2(y, yhat), "mse": mse(y, yhat)}
+    return {"accuracy": accuracy(y, net.predict(X)), "loss": net.error(X, y)}
+
+
+def format_scores(values: dict[str, float]) -> str:
+    shown = {"accuracy": "accuracy {:.4f}", "loss": "loss {:.4f}", "r2": "R² {:.4f}"}
+    return ", ".join(shown.get(k, "MSE {:.6g}").format(v) for k, v in values.items())
+
+
+def class_list(classes: Any) -> str:
+    return ", ".join(str(c) for c in np.asarray(classes).tolist())

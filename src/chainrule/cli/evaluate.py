@@ -1,0 +1,86 @@
+"""``chainrule evaluate``: a saved model's scores on a labelled CSV file.
+
+Classification: accuracy, log-loss (the model's cross-entropy E) and the confusion matrix (rows:
+the true class, columns: the predicted one), as a rich table when rich is installed. Regression:
+R² and the mean squared error.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import numpy as np
+
+from chainrule.cli.common import accuracy, mse, r2, read_labelled
+from chainrule.modelfile import load
+
+
+def add_parser(commands: Any) -> None:
+    p = commands.add_parser(
+        "evaluate",
+        help="score a saved model on a labelled CSV file",
+        description=(
+            "Score a saved model on a CSV file that has the model's feature columns and a target "
+            "column (by default the model's target name; else --target). Prints accuracy, "
+            "log-loss and the confusion matrix, or R² and MSE for regression."
+        ),
+    )
+    p.add_argument("model", help="a model file written by 'chainrule train'")
+    p.add_argument("data", help="a CSV file with the features and the true targets")
+    p.add_argument("--target", help="the target column: a name or a 0-based position")
+    p.add_argument("--plain", action="store_true", help="plain text, no rich table")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    net = load(args.model)
+    X, y = read_labelled(args.data, net, args.target)
+    print(f"{args.data}: {len(X)} samples")
+    if net.task == "regression":
+        yhat = net.predict(X)
+        print(f"R²   {r2(y, yhat):.4f}")
+        print(f"MSE  {mse(y, yhat):.6g}")
+        return 0
+    predicted = net.predict(X)
+    print(f"accuracy  {accuracy(y, predicted):.4f}")
+    print(f"log-loss  {net.error(X, y):.4f}")
+    classes = net.classes if net.classes is not None else np.unique(np.r_[y, predicted])
+    print_confusion(confusion_matrix(y, predicted, classes), classes, args.plain)
+    return 0
+
+
+def confusion_matrix(y: Any, predicted: Any, classes: Any) -> np.ndarray:
+    """C[i, j] = the number of samples of class i predicted as class j."""
+    index = {c: i for i, c in enumerate(np.asarray(classes).tolist())}
+    k = len(index)
+    C = np.zeros((k, k), dtype=np.int64)
+    for true, guess in zip(np.asarray(y).tolist(), np.asarray(predicted).tolist(), strict=True):
+        C[index[true], index[guess]] += 1
+    return C
+
+
+def print_confusion(C: np.ndarray, classes: Any, plain: bool = False) -> None:
+    labels = [str(c) for c in np.asarray(classes).tolist()]
+    title = "confusion matrix (rows: true class, columns: predicted)"
+    if not plain:
+        try:
+            from rich.console import Console
+            from rich.table import Table
+        except ImportError:
+            plain = True
+    if plain:
+        width = max(len(s) for s in [*labels, *map(str, C.ravel()), "true \\ predicted"])
+        print(title)
+        print("  ".join(s.rjust(width) for s in ["true \\ predicted", *labels]))
+        for label, row in zip(labels, C, strict=True):
+            print("  ".join(s.rjust(width) for s in [label, *map(str, row)]))
+        return
+    table = Table(title=title)
+    table.add_column("true \\ predicted", style="bold")
+    for label in labels:
+        table.add_column(label, justify="right")
+    for i, (label, row) in enumerate(zip(labels, C, strict=True)):
+        cells = [f"[bold]{n}[/bold]" if j == i else str(n) for j, n in enumerate(row)]
+        table.add_row(label, *cells)
+    Console().print(table)
