@@ -379,3 +379,19 @@ def test_string_labels_and_empty_x():
         net.error(X, np.array(list("abaab")))
     with pytest.raises(ValueError, match=r"X has no samples \(shape \(0, 2\)\)"):
         net.forward(np.zeros((0, 2)))
+
+
+def test_classes_in_any_order_map_labels_both_ways():
+    # scikit-learn's bundled datasets keep their own class order (breast_cancer: malignant, benign)
+    net = cr.MLP([2, 3, 1], seed=0)
+    net.classes = np.array(["malignant", "benign"])
+    X = np.array([[0.1, 0.2], [0.3, -0.4], [1.0, 2.0]])
+    labels = np.array(["benign", "malignant", "benign"])
+    error = net.error(X, labels)
+    net.classes = None  # the same network on class indices: benign is index 1
+    assert error == net.error(X, np.array([1.0, 0.0, 1.0]))
+    net.classes = np.array(["malignant", "benign"])
+    indices = (net.forward(X)[:, 0] >= 0.5).astype(int)
+    np.testing.assert_array_equal(net.predict(X), net.classes[indices])
+    with pytest.raises(ValueError, match=r"y\[1\] = 'benign!' is not one of the network's classes"):
+        net.error(X, np.array(["benign", "benign!", "malignant"]))

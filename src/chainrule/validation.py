@@ -113,17 +113,17 @@ def check_targets(
 
 
 def encode_targets(y: Any, classes: np.ndarray, what: str = "y") -> np.ndarray:
-    """Class labels → their indices in ``classes`` (sorted labels), or an error naming the row."""
+    """Class labels → their positions in ``classes`` (in any order), or an error naming the row."""
     arr = np.asarray(y)
     if arr.ndim != 1:
         raise ShapeError(f"{what} must be one class label per sample, got shape {arr.shape}")
     classes = np.asarray(classes)
+    order = np.argsort(classes, kind="stable")
     try:
-        index = np.searchsorted(classes, arr)
+        index = order[np.minimum(np.searchsorted(classes, arr, sorter=order), len(classes) - 1)]
+        unknown = np.flatnonzero(classes[index] != arr)
     except TypeError:  # labels of another kind than the classes (numbers vs strings)
-        index = np.zeros(len(arr), dtype=np.intp)
-    index = np.minimum(index, len(classes) - 1)
-    unknown = np.flatnonzero(classes[index] != arr) if len(arr) else np.array([], dtype=int)
+        index, unknown = None, np.arange(len(arr))
     if unknown.size:
         r = unknown[0]
         raise ValueError(
