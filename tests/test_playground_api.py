@@ -310,6 +310,29 @@ def test_the_same_numbers_from_the_exported_model_and_data(client, tmp_path):
     assert page["explanation"] == json.loads(json.dumps(from_files.to_dict()))
 
 
+def test_the_cli_prints_the_same_explanation(client, tmp_path, capsys):
+    """`chainrule explain` on the exported model file and training CSV: the page's numbers."""
+    pytest.importorskip("chainrule.cli.explain")
+    from chainrule.cli import main
+
+    s = start(client, dataset="xor", hidden=[3, 2])
+    client.post(f"/api/sessions/{s['id']}/step", json={"steps": 17})
+    base = f"/api/sessions/{s['id']}"
+    (tmp_path / "playground.chainrule").write_bytes(client.get(f"{base}/export/model").content)
+    (tmp_path / "playground-train.csv").write_text(client.get(f"{base}/export/data").text)
+    page = client.get(f"{base}/explain", params={"weight": "W2[4,1]", "sample": 9}).json()
+    capsys.readouterr()
+    argv = [
+        "explain", str(tmp_path / "playground.chainrule"),
+        "--data", str(tmp_path / "playground-train.csv"),
+        "--weight", "W2[4,1]", "--row", "9",
+    ]  # fmt: skip
+    assert main([*argv, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == page["explanation"]
+    assert main(argv) == 0
+    assert capsys.readouterr().out.rstrip("\n") == page["text"].rstrip("\n")
+
+
 @pytest.mark.parametrize(
     "params, field",
     [

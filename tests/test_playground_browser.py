@@ -148,6 +148,10 @@ def test_play_watch_the_loss_fall_and_explain_a_weight(page, url, store):
         f.value for f in ex.factors
     ]
     assert page.text_content("#explain-text") == ex.to_text()
+    assert page.inner_text("#cli-command") == (
+        "chainrule explain playground.chainrule --data playground-train.csv "
+        "--weight 'W1[1,1]' --row 0"
+    )
     assert page.locator("#diagram .edge.selected").get_attribute("data-weight") == "W1[1,1]"
     assert page.locator("#diagram .edge.on-path").count() == 1 + 4 + 4  # x₁→h₁, then its paths
     assert "weight=W1[1,1]" in page.url and "sample=0" in page.url

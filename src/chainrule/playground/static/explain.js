@@ -77,7 +77,7 @@ export function renderExplanation(result) {
 
   body.push(el("h3", {}, "The same in the terminal"));
   body.push(el("p", {}, "Export the model file and the training data (left), then run ",
-    el("code", { id: "cli-command" }, `chainrule explain playground.chainrule --data playground-train.csv --weight '${w.name}' --sample ${ex.samples[0].index}`)));
+    el("code", { id: "cli-command" }, `chainrule explain playground.chainrule --data playground-train.csv --weight '${w.name}' --row ${ex.samples[0].index}`)));
   body.push(el("details", {}, el("summary", {}, "as the terminal prints it"), el("pre", { id: "explain-text" }, result.text)));
   $("explain-body").replaceChildren(...body);
 }
