@@ -9,9 +9,14 @@
     chainrule evaluate m.chainrule test.csv
     chainrule info m.chainrule
     chainrule gradcheck m.chainrule [data.csv]
+    chainrule explain m.chainrule --weight "W1[1,1]" --data data.csv --row 3 --format html
+    chainrule explain --lecture                      # the lecture's 2-2-1 network
+    chainrule export m.chainrule model.onnx
+    chainrule playground                             # the web playground on 127.0.0.1
 
 One module per subcommand (``chainrule.cli.train``, ``.predict``, ``.evaluate``, ``.info``,
-``.gradcheck``), each with ``add_parser(subparsers)`` and ``run(args) -> int``.
+``.gradcheck``, ``.explain``, ``.export``, ``.playground``), each with
+``add_parser(subparsers)`` and ``run(args) -> int``.
 
 Exit status: 0 done; 1 the command failed (a gradient check failed, a needed package is
 missing); 2 bad usage or bad input (a bad option, a bad CSV cell, a damaged model file): one line
@@ -21,15 +26,16 @@ missing); 2 bad usage or bad input (a bad option, a bad CSV cell, a damaged mode
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
-from chainrule.cli import evaluate, gradcheck, info, predict, train
+from chainrule.cli import evaluate, explain, export, gradcheck, info, playground, predict, train
 from chainrule.errors import ChainruleError
 
 __all__ = ["build_parser", "main"]
 
-SUBCOMMANDS = (train, predict, evaluate, info, gradcheck)
+SUBCOMMANDS = (train, predict, evaluate, info, gradcheck, explain, export, playground)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,10 +70,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"\n{name}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`chainrule explain ... | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except ImportError as err:  # an optional package the command needs
         print(f"{name}: error: {err}", file=sys.stderr)
         return 1
-    except (ChainruleError, ValueError) as err:  # the user's data, options or model file
+    except (ChainruleError, ValueError, IndexError) as err:  # the user's data, options, model
         print(f"{name}: error: {err}", file=sys.stderr)
         return 2
     except OSError as err:  # a file that cannot be read or written

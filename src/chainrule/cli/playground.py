@@ -1,0 +1,30 @@
+"""``chainrule playground``: train in the browser and click any weight to see its chain rule.
+
+Starts the local web app (:mod:`chainrule.playground`) on 127.0.0.1 and opens it; needs
+``pip install 'chainrule[playground]'``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_parser(commands: Any) -> None:
+    p = commands.add_parser(
+        "playground",
+        help="train in the browser; click a weight to see its chain rule",
+        description=(
+            "Start the playground on 127.0.0.1 (only this machine can reach it) and open it in "
+            "the browser. Stop it with Ctrl-C."
+        ),
+    )
+    p.add_argument("--port", type=int, default=None, help="the port (default: a free one)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from chainrule.playground.server import playground_command
+
+    return playground_command(args.port, not args.no_browser)
