@@ -1,36 +1,51 @@
 # Two commands do everything on a fresh machine with Python 3.11+ and make:
-#   make run    set up .venv and run the main job
-#   make test   set up .venv and run the whole test suite (lint included)
+#   make run     set up .venv and run the main job: `chainrule train` on the bundled breast-cancer set
+#   make test    set up .venv (and Chromium for the browser tests) and run the whole test suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test lint format venv clean
+.PHONY: run test lint format bench venv clean
 
-run: $(STAMP)
-	$(BIN)/python examples/lecture_xor.py
+run: $(RUN_STAMP)
+	$(BIN)/chainrule train
 
-test: $(STAMP)
+test: $(TEST_STAMP)
+	bash scripts/install-browser.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
-venv: $(STAMP)
+# Steps per second against hand-written NumPy, PyTorch, JAX and scikit-learn (benchmarks/RESULTS.md).
+bench: $(TEST_STAMP)
+	$(BIN)/python benchmarks/bench_step.py
 
-$(STAMP): pyproject.toml
+venv: $(TEST_STAMP)
+
+$(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "chainrule needs Python 3.11 or newer; run: make PYTHON=python3.11 ...")'
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "could not create $(VENV): install your Python's venv module (Debian/Ubuntu: apt-get install python3-venv)"; exit 1; }
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@$(PYTHON) -m venv $(VENV) || { echo "could not create $(VENV): install your Python's venv module (Debian/Ubuntu: apt-get install python3-venv)"; exit 1; }
+
+# The main job needs the command line's extras (rich, scikit-learn, matplotlib).
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[cli]'
 	@touch $@
 
-format: $(STAMP)
+# The tests need every extra, since they test every part (ONNX, safetensors, the playground).
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[cli,onnx,safetensors,playground,test]'
+	@touch $@ $(RUN_STAMP)
+
+format: $(TEST_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache .hypothesis test-artifacts
