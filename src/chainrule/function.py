@@ -37,6 +37,7 @@ shapes.
 
 from __future__ import annotations
 
+import threading
 from typing import Any, ClassVar
 
 import numpy as np
@@ -46,6 +47,16 @@ from chainrule.modes import STATE, check_forward, describe_shapes, user_frame
 from chainrule.tensor import FLOAT_DTYPES, Tensor, as_float_array, make
 
 _F64 = np.dtype(np.float64)
+
+
+class _Recorder(threading.local):
+    """Per thread: the list every ``apply`` appends its call to while a step is being recorded
+    (see :mod:`chainrule.compiled`), else ``None``."""
+
+    tape: list[tuple[Any, ...]] | None = None
+
+
+RECORDER = _Recorder()
 
 
 class Function:
@@ -134,6 +145,9 @@ class Function:
             raise _forward_error(cls, arrays, err) from None
         if type(out) is not np.ndarray or out.dtype != dtype:
             out = _conform_output(cls, out, dtype)
+        tape = RECORDER.tape
+        if tape is not None:
+            tape.append((cls, ctx, arrays, params, out, dtype))
         return make(out, ctx if record else None)
 
 

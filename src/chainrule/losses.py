@@ -98,9 +98,11 @@ class BinaryCrossEntropyWithLogits(Function):
     @staticmethod
     def forward(ctx, h, *, y, w):
         e = exp_neg_abs(h)
-        per_element = np.maximum(h, 0) - y * h + np.log1p(e)
+        per_element = np.maximum(h, 0)
+        per_element -= y * h
+        per_element += np.log1p(e)
         ctx.save_for_backward(h, e, y, w)
-        return np.asarray(w @ per_element.reshape(len(w), -1).sum(axis=1))
+        return np.asarray(w @ _per_sample(per_element))
 
     @staticmethod
     def backward(ctx, g):
@@ -153,12 +155,21 @@ class SquaredError(Function):
     def forward(ctx, yhat, *, y, w):
         diff = yhat - y
         ctx.save_for_backward(diff, w)
-        return np.asarray(0.5 * (w @ (diff * diff).reshape(len(w), -1).sum(axis=1)))
+        return np.asarray(0.5 * (w @ _per_sample(diff * diff)))
 
     @staticmethod
     def backward(ctx, g):
         diff, w = ctx.saved
         return diff * (g * w).reshape((-1,) + (1,) * (diff.ndim - 1))
+
+
+def _per_sample(per_element: np.ndarray) -> np.ndarray:
+    """Σₖ over each sample's outputs: (m,) from (m,), (m, k) or (m, ...)."""
+    if per_element.ndim == 1:
+        return per_element
+    if per_element.ndim == 2:
+        return np.add.reduce(per_element, axis=1)
+    return per_element.reshape(len(per_element), -1).sum(axis=1)
 
 
 # -- the functions ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.backprop import backprop
+from chainrule.compiled import Program
 from chainrule.init import as_generator
 from chainrule.layers import Dense, activation_name
 from chainrule.losses import (
@@ -42,7 +44,7 @@ from chainrule.losses import (
     default_loss,
     loss_name,
 )
-from chainrule.modes import enable_grad, no_grad
+from chainrule.modes import STATE, enable_grad, no_grad
 from chainrule.ops.affine import affine
 from chainrule.tensor import Tensor
 from chainrule.validation import check_targets, check_X, encode_targets
@@ -340,13 +342,85 @@ class Sequential:
         return self.value_and_gradients(X, y, sample_weight)[1]
 
     def step(self, X: Any, y: Any, lr: float = 0.1, sample_weight: Any = None) -> float:
-        """One step of gradient descent, W ← W − lr · ∂E/∂W for every layer; returns E before it."""
+        """One step of gradient descent, W ← W − lr · ∂E/∂W for every layer; returns E before it.
+
+        The data is checked as :meth:`value_and_gradients` checks it; the step itself is
+        :meth:`train_step`'s (the engine's gradients, the weights updated in place).
+        """
         if not (isinstance(lr, int | float | np.floating) and np.isfinite(lr) and lr > 0):
             raise ValueError(f"step: lr must be a finite number > 0, got {lr!r}")
-        E, grads = self.value_and_gradients(X, y, sample_weight)
+        E, grads = self._replay(*self.check_data(X, y, sample_weight))
         for W, g in zip(self.weights, grads, strict=True):
-            W -= lr * g
+            g *= lr  # ours: _replay's gradients are fresh arrays
+            W -= g
         return E
+
+    def train_step(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        w: np.ndarray,
+        optimizer: Any,
+        out: np.ndarray | None = None,
+    ) -> float:
+        """One training step on data already checked by :meth:`check_data`; returns E before it.
+
+        E and ∇E come from the engine: the first call for a batch shape runs :meth:`loss_of` and
+        the reverse pass and records the step (:class:`chainrule.compiled.Program`); later calls
+        replay the recorded primitives' forward and backward rules on the new batch, without the
+        graph's bookkeeping, and give the same gradients bit for bit. Each parameter's ``.grad``
+        is then set to its gradient (replacing what was there, as ``zero_grad()`` followed by
+        ``backward()`` would) and ``optimizer.step()`` updates the weights in place. When E is
+        NaN or infinite the optimizer is not called, so the weights stay the last finite ones.
+
+        Args:
+            X, y, w: a batch as :meth:`check_data` returns it (inputs, targets, and the per-sample
+                weights of the mean, summing to 1).
+            optimizer: a :mod:`chainrule.optim` optimizer over ``self.parameters()`` (anything
+                with a ``step()`` that reads ``p.grad``).
+            out: optional array of shape (m, n_outputs) that receives what E was computed from:
+                the logits h^(L) for the cross-entropies, ŷ for squared error (for metrics).
+
+        Example:
+            >>> opt = cr.optim.SGD(net.parameters(), lr=0.1)
+            >>> for Xb, yb in batches:
+            ...     E = net.train_step(*net.check_data(Xb, yb), opt)
+        """
+        E, grads = self._replay(X, y, w, out)
+        for layer, g in zip(self.layers, grads, strict=True):
+            layer.W.grad = g
+        if math.isfinite(E):
+            optimizer.step()
+        return E
+
+    def _replay(
+        self, X: np.ndarray, y: np.ndarray, w: np.ndarray, out: np.ndarray | None = None
+    ) -> tuple[float, list[np.ndarray]]:
+        """(E, [∂E/∂W1, …]) as :meth:`_value_and_gradients`, by a recorded program when it can.
+
+        Programs are kept per shape of the batch (the last, shorter batch of an epoch gets its
+        own); anomaly mode always takes the general engine, which checks every op. The gradients
+        are fresh arrays, the caller's to keep or change.
+        """
+        layers = self.layers
+        params = [layer.W for layer in layers]
+        key = (X.shape, X.dtype, y.shape, y.dtype, w.shape, self.loss, *[lay._f for lay in layers])
+        key += tuple(params)
+        programs = self.__dict__.setdefault("_programs", {})
+        program = programs.get(key)
+        if program and not STATE.anomaly:
+            value, grads = program.run((X, y, w), [p.data for p in params], out)
+            return float(value), grads
+        program, E = Program.record(self.loss_of, (X, y, w), params)
+        if out is not None:
+            out[...] = E._node.parents[0].data
+        found = backprop(E, accumulate=False, wrt=params)
+        grads = [found[id(p)] if id(p) in found else np.zeros_like(p.data) for p in params]
+        if key not in programs:
+            if len(programs) >= 8:  # batch shapes come and go: keep the latest few
+                del programs[next(iter(programs))]
+            programs[key] = program or False  # False: not replayable, always the engine
+        return float(E.data), [g if g.flags.owndata else g.copy() for g in grads]
 
     def fit(self, X: Any, y: Any, **kw: Any) -> Any:
         """Train by minibatch gradient descent: :func:`chainrule.train.fit` (same arguments).

@@ -54,10 +54,11 @@ class Affine(Function):
         gW = None
         if need_W:
             gW = np.empty_like(W)
-            x2 = x.reshape(-1, x.shape[-1])
-            g2 = g.reshape(-1, g.shape[-1])
-            np.matmul(x2.T, g2, out=gW[:-1])
-            g2.sum(axis=0, out=gW[-1])
+            if x.ndim != 2:  # a stack of batches: every row is one sample
+                x = x.reshape(-1, x.shape[-1])
+                g = g.reshape(-1, g.shape[-1])
+            np.matmul(x.T, g, out=gW[:-1])
+            np.add.reduce(g, axis=0, out=gW[-1])
         return gx, gW
 
 
