@@ -34,7 +34,6 @@ import datetime
 import json
 import math
 import os
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -43,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.errors import ChainruleError
+from chainrule.files import atomic_write
 from chainrule.network import Sequential, from_config
 
 FORMAT = "chainrule-model"
@@ -108,44 +108,11 @@ def save(net: Sequential, path: str | os.PathLike[str], history: Any = None) -> 
     text = json.dumps(meta, ensure_ascii=False, allow_nan=False, default=_json_default)
     arrays = {"meta": np.frombuffer(text.encode("utf-8"), dtype=np.uint8)}
     arrays.update({f"W{k}": W for k, W in enumerate(net.weights, start=1)})
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
+    if not (path.parent if str(path.parent) else Path(".")).is_dir():
         raise ModelFileError(
-            f"cannot save the model to {path}: the folder {directory} does not exist"
+            f"cannot save the model to {path}: the folder {path.parent} does not exist"
         )
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it 0600; give it a normal file's mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _sync_folder(directory)
-    return path
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _sync_folder(directory: Path) -> None:
-    """Make the rename itself durable (POSIX); harmless where folders cannot be opened."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    return atomic_write(path, lambda f: np.savez(f, **arrays), "the model")
 
 
 def _finite_json(value: Any) -> Any:

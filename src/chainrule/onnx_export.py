@@ -33,12 +33,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from chainrule.files import atomic_write_bytes
 from chainrule.interop import LEAKY_RELU_SLOPE
 from chainrule.network import Sequential
 
@@ -206,30 +206,6 @@ def to_onnx(
     """
     model = onnx_model(net, opset=opset, dtype=dtype)
     return atomic_write_bytes(path, model.SerializeToString(), "the ONNX model")
-
-
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, what: str) -> Path:
-    """Write ``data`` to ``path`` through a synced temporary file renamed over it."""
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise FileNotFoundError(
-            f"cannot write {what} to {path}: the folder {directory} does not exist"
-        )
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it 0600; give it a normal file's mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def export_command(model_path: str | os.PathLike[str], out_path: str | os.PathLike[str]) -> int:

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.files import atomic_write
+
 __all__ = ["decision_boundary", "loss_curve"]
 
 
@@ -73,7 +75,7 @@ def loss_curve(history: Any, path: str | os.PathLike[str], title: str | None = N
     ax.grid(alpha=0.3)
     ax.legend()
     path = Path(path)
-    fig.savefig(path)
+    atomic_write(path, lambda f: fig.savefig(f, format="png"), "the plot")
     return path
 
 
@@ -133,5 +135,5 @@ def decision_boundary(
     ax.set_title(title or "decision boundary")
     ax.legend(loc="best", fontsize="small")
     path = Path(path)
-    fig.savefig(path)
+    atomic_write(path, lambda f: fig.savefig(f, format="png"), "the plot")
     return path

@@ -42,9 +42,9 @@ from typing import Any
 import numpy as np
 
 from chainrule.data import Standardizer
+from chainrule.files import atomic_write_bytes
 from chainrule.interop import _check_network
 from chainrule.network import Sequential, from_config
-from chainrule.onnx_export import atomic_write_bytes
 
 __all__ = ["from_state_dict", "load_safetensors", "save_safetensors", "to_state_dict"]
 

@@ -14,12 +14,11 @@ header is row 0), as in the explanation's "Sample" line; ``--row all`` explains 
 from __future__ import annotations
 
 import argparse
-import os
-from pathlib import Path
 from typing import Any
 
 from chainrule.cli.common import UsageError, read_labelled
 from chainrule.explain import explain, lecture_example, render
+from chainrule.files import atomic_write_text
 from chainrule.modelfile import load
 
 FORMATS = ("text", "md", "json", "html")
@@ -74,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out is None:
         print(text)
         return 0
-    _write(Path(args.out), text)
+    atomic_write_text(args.out, text, "the explanation")
     print(f"wrote {args.out}")
     return 0
 
@@ -88,13 +87,3 @@ def _row(text: str) -> int | None:
         raise UsageError(
             f"--row must be a row number (0 is the first data row) or 'all', got {text!r}"
         ) from None
-
-
-def _write(path: Path, text: str) -> None:
-    """Write ``text`` atomically: a temporary file in the same folder, then a rename."""
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)

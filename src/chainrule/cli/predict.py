@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import sys
 from typing import Any
 
 import numpy as np
 
 from chainrule.cli.common import UsageError, read_features, target_option
+from chainrule.files import atomic_write_text
 from chainrule.modelfile import load
 
 
@@ -49,8 +51,9 @@ def run(args: argparse.Namespace) -> int:
     X = read_features(args.data, net, target_option(args.target))
     rows = table(net, X, args.proba)
     if args.out:
-        with open(args.out, "w", newline="", encoding="utf-8") as f:
-            csv.writer(f).writerows(rows)
+        text = io.StringIO(newline="")
+        csv.writer(text).writerows(rows)
+        atomic_write_text(args.out, text.getvalue(), "the predictions")
         print(f"wrote {len(rows) - 1} predictions to {args.out}", file=sys.stderr)
     else:
         csv.writer(sys.stdout, lineterminator="\n").writerows(rows)

@@ -135,8 +135,9 @@ class Explanation:
 
         out = page(self)
         if path is not None:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(out)
+            from chainrule.files import atomic_write_text
+
+            atomic_write_text(path, out, "the explanation")
         return out
 
     def _repr_html_(self) -> str:
