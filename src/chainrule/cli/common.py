@@ -8,6 +8,7 @@ exits with status 2, never with a traceback.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import sys
@@ -27,6 +28,18 @@ from chainrule.data import (
 from chainrule.datasets import DataError, Dataset, _show
 from chainrule.errors import ChainruleError
 from chainrule.network import Sequential
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows an option's default in its help, unless it says nothing (None, an off switch) or
+    the help already says it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        silent = action.default is None or (action.nargs == 0 and action.default is False)
+        if silent or "default" in text or action.default is argparse.SUPPRESS:
+            return text
+        return super()._get_help_string(action)
 
 
 class UsageError(ChainruleError, ValueError):

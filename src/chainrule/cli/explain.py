@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from chainrule.cli.common import UsageError, read_labelled
+from chainrule.cli.common import HelpFormatter, UsageError, read_labelled
 from chainrule.explain import explain, lecture_example, render
 from chainrule.files import atomic_write_text
 from chainrule.modelfile import load
@@ -34,7 +34,7 @@ def add_parser(commands: Any) -> None:
             "engine's gradient and a central finite difference, one step of gradient descent, "
             "and diagnostics. Use --lecture for the lecture's own 2-2-1 network."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("model", nargs="?", help="a model file (not needed with --lecture)")
     p.add_argument("--lecture", action="store_true", help="the lecture's 2-2-1 network")

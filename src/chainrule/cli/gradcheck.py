@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.cli.common import UsageError, read_labelled
+from chainrule.cli.common import HelpFormatter, UsageError, read_labelled
 from chainrule.gradcheck import gradcheck
 from chainrule.modelfile import load
 from chainrule.network import from_config
@@ -28,7 +28,7 @@ def add_parser(commands: Any) -> None:
             "with central finite differences (float64), on a labelled CSV file or on random "
             "data. Prints the report; exits 1 if any element is off."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("model", help="a model file")
     p.add_argument("data", nargs="?", help="a labelled CSV file (default: random data)")

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.cli.common import (
+    HelpFormatter,
     UsageError,
     class_list,
     format_scores,
@@ -66,7 +67,7 @@ def add_parser(commands: Any) -> None:
             "identity + squared error), prints the progress and the final train and test "
             "scores, and writes the model and its loss curve (<model>.loss.png)."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("data", nargs="?", help="a CSV file with a header row (default: --dataset)")
     p.add_argument(
@@ -102,8 +103,12 @@ def add_parser(commands: Any) -> None:
     )
     training = p.add_argument_group("training")
     training.add_argument("--epochs", type=int, default=DEFAULTS["epochs"], help="at most")
-    training.add_argument("--batch-size", type=int, default=DEFAULTS["batch_size"])
-    training.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULTS["optimizer"])
+    training.add_argument(
+        "--batch-size", type=int, default=DEFAULTS["batch_size"], help="samples per step"
+    )
+    training.add_argument(
+        "--optimizer", choices=OPTIMIZERS, default=DEFAULTS["optimizer"], help="the update rule"
+    )
     training.add_argument("--lr", type=float, default=DEFAULTS["lr"], help="learning rate")
     training.add_argument(
         "--weight-decay",
