@@ -5,7 +5,8 @@ A 2-H-1 sigmoid network in the lecture's notation (each weight matrix has the bi
 Then, for one sample, the lecture's chain rule for ∂E/∂W11^(1), factor by factor, against the
 engine's reverse pass; and the whole gradient against central finite differences (cr.gradcheck).
 
-Run it with ``make run`` (or ``python examples/lecture_xor.py --help``).
+This is the engine underneath ``cr.MLP`` and ``cr.explain``, written out by hand with raw ops.
+Run it with ``python examples/lecture_xor.py`` (``--help`` for its options).
 """
 
 from __future__ import annotations
