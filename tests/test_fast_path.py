@@ -206,3 +206,26 @@ def test_a_graph_reaching_ops_made_before_recording_is_not_recorded():
     V = W * 2.0  # made outside: the program could not recompute it from W
     program, _ = Program.record(lambda X: cr.affine(X, V).sum(), [np.ones((4, 2))], [W])
     assert program is None
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+def test_the_fast_stable_sigmoid_is_the_textbook_stable_form_bit_for_bit(dtype):
+    """σ = max(e^(−|x|), sign or [x ≥ 0]) / (1 + e^(−|x|)) equals where(x ≥ 0, 1, e)/(1 + e)."""
+    from chainrule.ops.activations import stable_sigmoid
+
+    fi = np.finfo(dtype)
+    special = [0.0, -0.0, 1e4, -1e4, fi.tiny, -fi.tiny, fi.smallest_subnormal, fi.max, -fi.max]
+    rng = np.random.default_rng(8)
+    for x in (
+        np.array([*special, -fi.smallest_subnormal, 20.0, -20.0, 88.7, -88.7], dtype=dtype),
+        (rng.standard_normal(10_000) * 30).astype(dtype),  # past the small-array form
+        (rng.standard_normal((7, 3)) * 1e3).astype(dtype),
+        np.array(-2.5, dtype=dtype),
+    ):
+        e = np.exp(-np.abs(x))
+        expected = np.where(x >= 0, 1, e) / (1 + e)
+        for got in (stable_sigmoid(x), stable_sigmoid(x, e.copy())):
+            assert got.dtype == dtype and np.array_equal(got, expected)
+        kept = e.copy()
+        stable_sigmoid(-x, kept)
+        assert np.array_equal(kept, e)  # a given e is not modified

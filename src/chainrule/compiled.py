@@ -30,6 +30,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from keyword import iskeyword
 from typing import Any
 
 import numpy as np
@@ -179,59 +180,99 @@ class Program:
         caller keys its programs by them). With ``out``, the value in :attr:`root_input` (the
         loss's input) is copied into it.
         """
-        slots: list[Any] = [*inputs, *weights]
-        slots += [None] * (self.n_slots - len(slots))
+        run = self.__dict__.get("_run")
+        if run is None:
+            run = self._run = self._generate()
+        return run(inputs, weights, out)
+
+    def _generate(self) -> Callable[..., tuple[np.ndarray, list[np.ndarray]]]:
+        """The replay as one straight-line Python function, made once per program.
+
+        For a small network the replay's own interpreting (a loop over the ops, list indexing,
+        argument lists built per call) costs as much as the rules; unrolled into local variables
+        it is a sequence of rule calls and checks. Every step of it is what the loop form of the
+        engine does, in the same order: a fresh ``ctx`` per op, the output conformed to the
+        recorded dtype, gradients checked against their inputs, summed in the walk's order, and
+        each ctx dropped once its backward has run (freeing what it saved).
+        """
+        env: dict[str, Any] = {
+            "new": _new,
+            "ndarray": ndarray,
+            "conform_out": _conform_output,
+            "conform_grad": _conform,
+            "zeros_like": np.zeros_like,
+            "SEED": self.seed,
+        }
+        code = ["def run(inputs, weights, out):"]
+        n_in = self.n_inputs
+        names = [f"s{j}" for j in range(n_in)]
+        code.append(f"    {', '.join(names)}, = inputs")
+        if self.wrt:
+            code.append(f"    {', '.join(f's{j}' for j in self.wrt)}, = weights")
         for j, c in self.constants.items():
-            slots[j] = c
-        ctxs = []
-        # The loop body is the engine's hot path for small networks: no helper calls, one
-        # branch per arity instead of building an argument list.
-        for op, in_idx, fixed, varying, nig, o, dtype in self.ops:
-            ctx = _new(op)
-            ctx.needs_input_grad = nig
-            if varying:
-                params = dict(fixed)
-                for key, j in varying:
-                    params[key] = slots[j]
-            else:
-                params = fixed
-            if len(in_idx) == 1:
-                y = op.forward(ctx, slots[in_idx[0]], **params)
-            elif len(in_idx) == 2:
-                y = op.forward(ctx, slots[in_idx[0]], slots[in_idx[1]], **params)
-            else:
-                y = op.forward(ctx, *[slots[j] for j in in_idx], **params)
-            if type(y) is not ndarray or y.dtype != dtype:
-                y = _conform_output(op, y, dtype)
-            slots[o] = y
-            ctxs.append(ctx)
-        value = slots[self.root]
-        if out is not None:
-            out[...] = slots[self.root_input]
-        grads: list[Any] = [None] * self.n_slots
-        grads[self.root] = self.seed
-        for k, o, targets in self.backward_plan:
-            g = grads[o]
-            if g is None:
-                continue  # this op's output does not reach E: the engine never visits it
-            grads[o] = None
-            ctx = ctxs[k]
-            ctxs[k] = None  # frees what it saved, as the engine's walk does
-            results = ctx.backward(ctx, g)
-            if type(results) is not tuple:
-                results = (results,)
-            for i, j in targets:
-                gi = results[i]
-                if gi is None:
-                    continue
-                x = slots[j]
-                if type(gi) is not ndarray or gi.shape != x.shape or gi.dtype != x.dtype:
-                    gi = _conform(ctx, i, gi, x)
-                prev = grads[j]
-                grads[j] = gi if prev is None else prev + gi
-        return value, [
-            grads[j] if grads[j] is not None else np.zeros_like(slots[j]) for j in self.wrt
-        ]
+            env[f"s{j}"] = c  # a constant: read as a global
+        for k, (op, in_idx, fixed, varying, nig, o, dtype) in enumerate(self.ops):
+            env[f"OP{k}"], env[f"F{k}"], env[f"N{k}"], env[f"D{k}"] = op, op.forward, nig, dtype
+            args = [f"c{k}", *(f"s{j}" for j in in_idx)]
+            plain = all(key.isidentifier() and not iskeyword(key) for key in fixed)
+            plain = plain and all(key.isidentifier() and not iskeyword(key) for key, _ in varying)
+            if plain:
+                for key, value in fixed.items():
+                    env[f"P{k}_{key}"] = value
+                    args.append(f"{key}=P{k}_{key}")
+                args += [f"{key}=s{j}" for key, j in varying]
+            else:  # settings whose names are not identifiers: passed as a dict
+                env[f"P{k}"] = fixed
+                pairs = ", ".join(f"{key!r}: s{j}" for key, j in varying)
+                args.append(f"**{{**P{k}, {pairs}}}")
+            code += [
+                f"    c{k} = new(OP{k})",
+                f"    c{k}.needs_input_grad = N{k}",
+                f"    s{o} = F{k}({', '.join(args)})",
+                f"    if type(s{o}) is not ndarray or (s{o}.dtype is not D{k}"
+                f" and s{o}.dtype != D{k}):",
+                f"        s{o} = conform_out(OP{k}, s{o}, D{k})",
+            ]
+        if self.root_input is not None:
+            code += ["    if out is not None:", f"        out[...] = s{self.root_input}"]
+        targets = sorted({j for _, _, ts in self.backward_plan for _, j in ts} | set(self.wrt))
+        grads = [f"g{j}" for j in targets if j != self.root]
+        if grads:
+            code.append(f"    {' = '.join(grads)} = None")
+        code.append(f"    g{self.root} = SEED")
+        contributions: dict[int, int] = {}
+        for _, _, ts in self.backward_plan:
+            for _, j in ts:
+                contributions[j] = contributions.get(j, 0) + 1
+        for k, o, ts in self.backward_plan:
+            ind = "    "
+            if o != self.root:  # this op's output may not reach E: the engine never visits it
+                code.append(f"    if g{o} is not None:")
+                ind = "        "
+            env[f"B{k}"] = self.ops[k][0].backward
+            code += [
+                f"{ind}r = B{k}(c{k}, g{o})",
+                f"{ind}g{o} = None",
+                f"{ind}if type(r) is not tuple:",
+                f"{ind}    r = (r,)",
+            ]
+            for i, j in ts:
+                code += [
+                    f"{ind}gi = r[{i}]",
+                    f"{ind}if gi is not None:",
+                    f"{ind}    if type(gi) is not ndarray or gi.shape != s{j}.shape"
+                    f" or gi.dtype != s{j}.dtype:",
+                    f"{ind}        gi = conform_grad(c{k}, {i}, gi, s{j})",
+                    f"{ind}    g{j} = gi if g{j} is None else g{j} + gi"
+                    if contributions[j] > 1  # summed in the walk's order
+                    else f"{ind}    g{j} = gi",
+                ]
+            code.append(f"{ind}c{k} = None  # frees what it saved, as the engine's walk does")
+        result = ", ".join(f"g{j} if g{j} is not None else zeros_like(s{j})" for j in self.wrt)
+        code.append(f"    return s{self.root}, [{result}]")
+        self.source = "\n".join(code)  # kept for reading: what a replay runs
+        exec(compile(self.source, f"<chainrule replay of {len(self.ops)} ops>", "exec"), env)
+        return env["run"]
 
 
 def _scalar(a: Any) -> bool:
