@@ -225,43 +225,47 @@ class Trainer:
         d = self.data
         n, b = d.n_train, d.batch_size
         X, y, w = d.X, d.y, d.w
-        if self.shuffle:  # one gather per epoch; the batches are then views (slices)
-            order = self.rng.permutation(n)
-            X, y = np.take(X, order, axis=0), np.take(y, order, axis=0)
-            w = None if w is None else np.take(w, order)
-        loss_of, params, step, outs = self.net.loss_of, self.params, self.optimizer.step, d.out_buf
+        # Shuffled, each batch is gathered by its indices into buffers reused batch after batch
+        # (the data is never copied whole); in order, the batches are views (slices).
+        order = self.rng.permutation(n) if self.shuffle else None
+        train_step, opt, outs = self.net.train_step, self.optimizer, d.out_buf
         hooks = self._hooks["on_batch_end"]
         total = seen = 0.0
         scored = None  # which samples the metric counts, when a batch was skipped
         for batch, s in enumerate(range(0, n, b), start=1):
-            Xb = X[s : s + b]
-            if w is None:
+            if order is None:
+                Xb, yb = X[s : s + b], y[s : s + b]
+                ws = None if w is None else w[s : s + b]
+            else:
+                idx = order[s : s + b]
+                k = len(idx)
+                Xb = np.take(X, idx, axis=0, out=d.X_buf[:k])
+                yb = np.take(y, idx, axis=0, out=d.y_buf[:k])
+                ws = None if w is None else np.take(w, idx, out=d.ws_buf[:k])
+            if ws is None:
                 size = len(Xb)
                 wb = d.w_full if size == b else d.w_last
             else:
-                size = float(w[s : s + b].sum())
+                size = float(ws.sum())
                 if not size > 0:  # every sample of this batch has weight 0: nothing to learn
                     scored = np.ones(n, dtype=bool) if scored is None else scored
                     scored[s : s + b] = False
                     continue
-                wb = np.divide(w[s : s + b], size, out=d.wb_buf[: len(Xb)])
-            for p in params:
-                p.grad = None
-            E = loss_of(Xb, y[s : s + b], wb)
-            value = float(E.data)
-            if not math.isfinite(value):
+                wb = np.divide(ws, size, out=d.wb_buf[: len(Xb)])
+            # One step: E, ∇E by the engine's rules (replayed after the first batch of a shape),
+            # the optimizer's update unless E is not finite. The logits h (cross-entropies) or ŷ
+            # (squared error) E was computed from land in outs, for the epoch's metric.
+            value = train_step(Xb, yb, wb, opt, out=outs[s : s + b])
+            if not math.isfinite(value):  # the weights were left as they were
                 self._diverged(epoch, batch, f"the loss E of the batch is {value}", Xb)
-            # The logits h (cross-entropies) or ŷ (squared error) E was computed from, read off
-            # the graph for the epoch's metric: no second forward pass.
-            outs[s : s + b] = E._node.parents[0].data
-            E.backward()
-            step()
             total += value * size
             seen += size
             if hooks:
                 self._call("on_batch_end", batch, {"loss": value, "size": len(Xb), "epoch": epoch})
             if self.stop:
                 return None
+        if order is not None:  # outs follow the shuffled order; so must the targets scored
+            y = np.take(y, order, axis=0)
         if not all(np.isfinite(W).all() for W in self.weights):  # E can hide them (saturation)
             self._diverged(epoch, None, "after the epoch's updates", None)
         keep = slice(None) if scored is None else scored

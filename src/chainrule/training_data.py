@@ -36,6 +36,10 @@ class TrainingData:
         self.metric = "r2" if net.task == "regression" else "accuracy"
         self.out_buf = np.empty((n, net.n_outputs), dtype=net.dtype)
         self.wb_buf = np.empty(b, dtype=net.dtype)
+        # one shuffled batch, gathered row by row (see chainrule.train.Trainer._run_epoch)
+        self.X_buf = np.empty((b, *X.shape[1:]), dtype=X.dtype)
+        self.y_buf = np.empty((b, *y.shape[1:]), dtype=y.dtype)
+        self.ws_buf = None if w is None else np.empty(b, dtype=w.dtype)
         last = n - (n - 1) // b * b
         self.w_full = np.full(b, 1.0 / b, dtype=net.dtype)
         self.w_last = np.full(last, 1.0 / last, dtype=net.dtype)
