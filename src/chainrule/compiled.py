@@ -85,6 +85,7 @@ class Program:
             if targets:
                 plan.append((k, out, targets))
         self.backward_plan = plan
+        self._run = self._generate()
 
     # -- recording ----------------------------------------------------------------------------
     @classmethod
@@ -180,10 +181,7 @@ class Program:
         caller keys its programs by them). With ``out``, the value in :attr:`root_input` (the
         loss's input) is copied into it.
         """
-        run = self.__dict__.get("_run")
-        if run is None:
-            run = self._run = self._generate()
-        return run(inputs, weights, out)
+        return self._run(inputs, weights, out)
 
     def _generate(self) -> Callable[..., tuple[np.ndarray, list[np.ndarray]]]:
         """The replay as one straight-line Python function, made once per program.

@@ -35,7 +35,7 @@ import numpy as np
 
 from chainrule.errors import ShapeError
 from chainrule.function import Function
-from chainrule.ops.activations import exp_neg_abs, stable_sigmoid
+from chainrule.ops.activations import ZERO, exp_neg_abs, stable_sigmoid
 from chainrule.tensor import Tensor
 
 #: the canonical loss names, and what each accepts as a spelling
@@ -98,10 +98,12 @@ class BinaryCrossEntropyWithLogits(Function):
     @staticmethod
     def forward(ctx, h, *, y, w):
         e = exp_neg_abs(h)
-        per_element = np.maximum(h, 0)
-        per_element -= y * h
-        per_element += np.log1p(e)
-        ctx.save_for_backward(h, e, y, w)
+        per_element = np.maximum(h, ZERO.get(h.dtype, 0))
+        t = y * h
+        per_element -= t
+        np.log1p(e, out=t)
+        per_element += t
+        ctx.saved = (h, e, y, w)
         return np.asarray(w @ _per_sample(per_element))
 
     @staticmethod
@@ -109,7 +111,8 @@ class BinaryCrossEntropyWithLogits(Function):
         h, e, y, w = ctx.saved
         delta = stable_sigmoid(h, e)
         delta -= y
-        delta *= (g * w).reshape((-1,) + (1,) * (h.ndim - 1))
+        gw = g * w
+        delta *= gw[:, None] if h.ndim == 2 else gw.reshape((-1,) + (1,) * (h.ndim - 1))
         return delta
 
 
@@ -165,10 +168,10 @@ class SquaredError(Function):
 
 def _per_sample(per_element: np.ndarray) -> np.ndarray:
     """Σₖ over each sample's outputs: (m,) from (m,), (m, k) or (m, ...)."""
-    if per_element.ndim == 1:
-        return per_element
     if per_element.ndim == 2:
         return np.add.reduce(per_element, axis=1)
+    if per_element.ndim == 1:
+        return per_element
     return per_element.reshape(len(per_element), -1).sum(axis=1)
 
 

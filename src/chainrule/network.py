@@ -406,10 +406,12 @@ class Sequential:
         params = [layer.W for layer in layers]
         key = (X.shape, X.dtype, y.shape, y.dtype, w.shape, self.loss, *[lay._f for lay in layers])
         key += tuple(params)
-        programs = self.__dict__.setdefault("_programs", {})
+        programs = self.__dict__.get("_programs")
+        if programs is None:
+            programs = self._programs = {}
         program = programs.get(key)
         if program and not STATE.anomaly:
-            value, grads = program.run((X, y, w), [p.data for p in params], out)
+            value, grads = program._run((X, y, w), [p.data for p in params], out)
             return float(value), grads
         program, E = Program.record(self.loss_of, (X, y, w), params)
         if out is not None:

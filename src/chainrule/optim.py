@@ -401,11 +401,13 @@ class SGD(Optimizer):
         lr, mu, nesterov, wd = self._lr, self.momentum, self.nesterov, self.weight_decay
         steps = self.steps
         for i, (p, folded, s, t, buf) in enumerate(self._slots):
-            g = self._grad(i, p)
+            g = p.grad
             if g is None:
                 continue
-            steps[i] += 1
             d = p.data
+            if g.shape != d.shape:
+                self._grad(i, p)  # raises, naming the parameter
+            steps[i] += 1
             if wd:
                 g = _l2(g, d, s, wd, folded)
             if mu:
