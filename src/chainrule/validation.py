@@ -95,9 +95,9 @@ def check_targets(
             f"shape {shape}" + (" or (m,) class indices" if loss == "cross_entropy" else "")
         )
     if loss == "binary_cross_entropy":
-        bad = np.argwhere((arr != 0) & (arr != 1))
-        if bad.size:
-            r, c = bad[0]
+        wrong = (arr != 0) & (arr != 1)
+        if wrong.any():  # (np.argwhere only then: it costs more than the check itself)
+            r, c = np.argwhere(wrong)[0]
             raise ValueError(
                 f"{what} holds {arr[r, c].item()!r} at row {r}, column {c}; binary "
                 "cross-entropy needs targets 0 or 1 (for several classes use output='softmax')"
