@@ -229,3 +229,16 @@ def test_the_fast_stable_sigmoid_is_the_textbook_stable_form_bit_for_bit(dtype):
         kept = e.copy()
         stable_sigmoid(-x, kept)
         assert np.array_equal(kept, e)  # a given e is not modified
+
+
+def test_a_network_with_recorded_programs_pickles_and_copies():
+    import copy
+    import pickle
+
+    net = network("sigmoid", "sigmoid", None, 1, np.float64)
+    rng = np.random.default_rng(9)
+    data = batch(net, rng, "binary")
+    net._replay(*data)  # records
+    for twin in (pickle.loads(pickle.dumps(net)), copy.deepcopy(net)):
+        assert programs(twin)
+        assert_same(twin._replay(*data), net._replay(*data))

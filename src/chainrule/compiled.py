@@ -87,6 +87,16 @@ class Program:
         self.backward_plan = plan
         self._run = self._generate()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (with a network) without its generated function, which is made again."""
+        state = self.__dict__.copy()
+        state.pop("_run", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._run = self._generate()
+
     # -- recording ----------------------------------------------------------------------------
     @classmethod
     def record(
