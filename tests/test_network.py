@@ -395,3 +395,15 @@ def test_classes_in_any_order_map_labels_both_ways():
     np.testing.assert_array_equal(net.predict(X), net.classes[indices])
     with pytest.raises(ValueError, match=r"y\[1\] = 'benign!' is not one of the network's classes"):
         net.error(X, np.array(["benign", "benign!", "malignant"]))
+
+
+def test_step_refuses_to_apply_a_non_finite_error_and_keeps_the_weights():
+    net = cr.MLP([2, 3, 1], hidden="identity", output="identity", seed=0)
+    X = np.array([[1e200, 1.0], [2.0, -1e200]])
+    before = [W.copy() for W in net.weights]
+    with pytest.raises(cr.DivergedError, match=r"E is inf before this step.*weights were left"):
+        net.step(X, np.array([1.0, 2.0]), lr=0.1)
+    for W, W0 in zip(net.weights, before, strict=True):
+        np.testing.assert_array_equal(W, W0)
+    assert issubclass(cr.TrainingDivergedError, cr.DivergedError)
+    assert issubclass(cr.DivergedError, FloatingPointError)

@@ -38,6 +38,7 @@ from chainrule.datasets import (
 from chainrule.errors import (
     AnomalyError,
     ChainruleError,
+    DivergedError,
     DTypeError,
     GradcheckError,
     GraphError,
@@ -110,6 +111,7 @@ __all__ = [
     "DataError",
     "Dataset",
     "Dense",
+    "DivergedError",
     "EarlyStopping",
     "Explanation",
     "Function",

@@ -38,3 +38,7 @@ class GradcheckError(ChainruleError, AssertionError):
 
 class TrainingError(ChainruleError, ValueError):
     """A setting of ``fit`` that cannot work (``epochs=0``, ``validation=1.5``, …)."""
+
+
+class DivergedError(ChainruleError, FloatingPointError):
+    """The error E became NaN or infinite: training has diverged; the weights were kept."""

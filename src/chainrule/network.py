@@ -31,6 +31,7 @@ import numpy as np
 
 from chainrule.backprop import backprop
 from chainrule.compiled import Program
+from chainrule.errors import DivergedError
 from chainrule.init import as_generator
 from chainrule.layers import Dense, activation_name
 from chainrule.losses import (
@@ -345,11 +346,21 @@ class Sequential:
         """One step of gradient descent, W ← W − lr · ∂E/∂W for every layer; returns E before it.
 
         The data is checked as :meth:`value_and_gradients` checks it; the step itself is
-        :meth:`train_step`'s (the engine's gradients, the weights updated in place).
+        :meth:`train_step`'s (the engine's gradients, the weights updated in place). If E is
+        NaN or infinite the weights are left as they are and :class:`FloatingPointError` says so
+        (the weights have grown too large: a smaller ``lr``, or standardised inputs, helps).
         """
         if not (isinstance(lr, int | float | np.floating) and np.isfinite(lr) and lr > 0):
             raise ValueError(f"step: lr must be a finite number > 0, got {lr!r}")
-        E, grads = self._replay(*self.check_data(X, y, sample_weight))
+        data = self.check_data(X, y, sample_weight)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported just below
+            E, grads = self._replay(*data)
+        if not math.isfinite(E):
+            raise DivergedError(
+                f"step: the error E is {E} before this step, so the weights were left unchanged; "
+                f"the weights or the inputs are too large (lr was {lr}: try a smaller one, or "
+                "standardise the inputs)"
+            )
         for W, g in zip(self.weights, grads, strict=True):
             g *= lr  # ours: _replay's gradients are fresh arrays
             W -= g

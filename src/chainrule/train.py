@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.callbacks import Callback, EarlyStopping, History, overrides
-from chainrule.errors import ChainruleError, TrainingError
+from chainrule.errors import DivergedError, TrainingError
 from chainrule.init import as_generator
 from chainrule.modes import enable_grad, no_grad
 from chainrule.optim import OPTIMIZERS, Optimizer, get_optimizer
@@ -59,7 +59,7 @@ from chainrule.training_data import TrainingData, prepare
 __all__ = ["History", "Trainer", "TrainingDivergedError", "TrainingError", "fit"]
 
 
-class TrainingDivergedError(ChainruleError, FloatingPointError):
+class TrainingDivergedError(DivergedError):
     """The loss or the weights stopped being finite; the network keeps its last finite weights.
 
     The message names the layer and the likely cause; ``history`` holds the finished epochs.
