@@ -35,6 +35,21 @@ _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 # ---------------------------------------------------------------- CSV files
 
 
+def read_lines(path) -> list[str]:
+    """The lines of a UTF-8 text file (a BOM dropped), split as the csv module expects.
+
+    A file that is not UTF-8 is a :class:`DataError` naming the line of the first bad byte.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = Path(path).read_bytes()[: err.start].count(b"\n") + 1
+        raise DataError(
+            f"{path}, line {line}: not UTF-8 text ({err.reason}); re-save the file as UTF-8"
+        ) from None
+    return list(io.StringIO(text, newline=""))  # split at \n, \r\n, \r only, as csv expects
+
+
 def load_csv(path, target=None, delimiter: str | None = None, task: str | None = None) -> Dataset:
     """Read a CSV file with a header row into a :class:`Dataset`.
 
@@ -54,14 +69,7 @@ def load_csv(path, target=None, delimiter: str | None = None, task: str | None =
         ds = load_csv("iris.csv", target="species")   # ds.X (150, 4), ds.classes ['setosa', ...]
     """
     name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = Path(path).read_bytes()[: err.start].count(b"\n") + 1
-        raise DataError(
-            f"{name}, line {line}: not UTF-8 text ({err.reason}); re-save the file as UTF-8"
-        ) from None
-    lines = list(io.StringIO(text, newline=""))  # split at \n, \r\n, \r only, as csv expects
+    lines = read_lines(path)
     if delimiter is None:
         delimiter = _detect_delimiter(lines)
     elif delimiter not in _DELIMITERS:

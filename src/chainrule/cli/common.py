@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import sys
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,6 +22,7 @@ from chainrule.data import (
     _parse_target,
     _ragged,
     load_csv,
+    read_lines,
 )
 from chainrule.datasets import DataError, Dataset, _show
 from chainrule.errors import ChainruleError
@@ -107,14 +106,7 @@ def read_table(path: str) -> tuple[list[str], list[list[str]], list[int], str]:
 
     The header row is required; every row is checked to have one cell per column.
     """
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = Path(path).read_bytes()[: err.start].count(b"\n") + 1
-        raise DataError(
-            f"{path}, line {line}: not UTF-8 text ({err.reason}); re-save the file as UTF-8"
-        ) from None
-    lines = list(io.StringIO(text, newline=""))
+    lines = read_lines(path)
     delimiter = _detect_delimiter(lines)
     reader = csv.reader(lines, delimiter=delimiter, skipinitialspace=True)
     rows, numbers, previous = [], [], 0
