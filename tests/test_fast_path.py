@@ -14,34 +14,9 @@ import pytest
 
 import chainrule as cr
 from chainrule.compiled import Program
+from network_cases import HIDDEN, OUTPUT_LOSS, random_targets
 
-HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "identity", "softmax"]
-#: (output activation, loss, number of outputs, target kind)
-OUTPUT_LOSS = [
-    ("sigmoid", "binary_cross_entropy", 1, "binary"),
-    ("sigmoid", "binary_cross_entropy", 3, "binary"),
-    ("softmax", "cross_entropy", 3, "indices"),
-    ("softmax", "cross_entropy", 3, "probabilities"),
-    ("identity", "squared_error", 2, "real"),
-    ("sigmoid", "squared_error", 1, "unit"),
-    ("tanh", "squared_error", 2, "real"),
-    ("relu", "squared_error", 2, "real"),
-    ("leaky_relu", "squared_error", 1, "real"),
-    ("softmax", "squared_error", 3, "unit"),
-]
 DTYPES = [np.float32, np.float64]
-
-
-def targets(rng, kind, m, n_out):
-    if kind == "binary":
-        return rng.integers(0, 2, size=(m, n_out)).astype(float)
-    if kind == "indices":
-        return rng.integers(0, n_out, size=m)
-    if kind == "probabilities":
-        return rng.dirichlet(np.ones(n_out), size=m)
-    if kind == "unit":
-        return rng.uniform(0.0, 1.0, size=(m, n_out))
-    return rng.normal(size=(m, n_out))
 
 
 def network(hidden, output, loss, n_out, dtype, seed=0, sizes=(4, 5, 3)):
@@ -54,7 +29,7 @@ def network(hidden, output, loss, n_out, dtype, seed=0, sizes=(4, 5, 3)):
 
 def batch(net, rng, kind, m=6, weighted=False):
     X = rng.normal(size=(m, net.n_features))
-    y = targets(rng, kind, m, net.n_outputs)
+    y = random_targets(rng, kind, m, net.n_outputs)
     s = rng.uniform(0.5, 2.0, size=m) if weighted else None
     return net.check_data(X, y, s)
 

@@ -26,21 +26,8 @@ import pytest
 
 import chainrule as cr
 from chainrule.ops.affine import Affine
+from network_cases import HIDDEN, OUTPUT_LOSS, random_targets
 
-HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "identity", "softmax"]
-#: (output activation, loss, number of outputs, target kind)
-OUTPUT_LOSS = [
-    ("sigmoid", "binary_cross_entropy", 1, "binary"),
-    ("sigmoid", "binary_cross_entropy", 3, "binary"),  # multi-label
-    ("softmax", "cross_entropy", 3, "indices"),
-    ("softmax", "cross_entropy", 3, "probabilities"),
-    ("identity", "squared_error", 2, "real"),
-    ("sigmoid", "squared_error", 1, "unit"),
-    ("tanh", "squared_error", 2, "real"),
-    ("relu", "squared_error", 2, "real"),
-    ("leaky_relu", "squared_error", 1, "real"),
-    ("softmax", "squared_error", 3, "unit"),
-]
 RTOL = 1e-8  # autograd and PyTorch: exact up to rounding
 ATOL = 1e-13
 
@@ -54,16 +41,7 @@ def random_problem(depth, hidden, output, loss, n_out, kind, seed):
         W[-1] = rng.normal(0.0, 0.5, size=W.shape[1])
     m = 6
     X = rng.normal(size=(m, sizes[0]))
-    if kind == "binary":
-        y = rng.integers(0, 2, size=(m, n_out)).astype(float)
-    elif kind == "indices":
-        y = rng.integers(0, n_out, size=m)
-    elif kind == "probabilities":
-        y = rng.dirichlet(np.ones(n_out), size=m)
-    elif kind == "unit":
-        y = rng.uniform(size=(m, n_out))
-    else:
-        y = rng.normal(size=(m, n_out))
+    y = random_targets(rng, kind, m, n_out)
     return net, X, y
 
 
