@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from chainrule.datasets import DataError, Dataset, _show
+from chainrule.validation import all_finite
 
 __all__ = ["DataError", "Dataset", "Standardizer", "as_arrays", "load_csv"]
 
@@ -108,9 +109,8 @@ def load_csv(path, target=None, delimiter: str | None = None, task: str | None =
             X[i] = [float(row[j]) for j in features]
         except ValueError:
             _check_cells(name, line_numbers[i + 1], row, header, features)
-    bad_rows = np.flatnonzero(~np.isfinite(X).all(axis=1))
-    if len(bad_rows):
-        i = bad_rows[0]
+    if not all_finite(X):
+        i = np.flatnonzero(~np.isfinite(X).all(axis=1))[0]
         _check_cells(name, line_numbers[i + 1], rows[i + 1], header, features)
 
     cells = [row[t] for row in rows[1:]]
@@ -315,9 +315,8 @@ def _float_matrix(X, names: list[str] | None = None) -> np.ndarray:
                 f"X[{i}, {j}] (row {i}, {column(j)}) is {X[i, j]!r}, not a number; fill in "
                 "missing values, and encode or drop a column of text"
             ) from None
-    bad = ~np.isfinite(X)
-    if bad.any():
-        i, j = np.argwhere(bad)[0]
+    if not all_finite(X):
+        i, j = np.argwhere(~np.isfinite(X))[0]
         raise DataError(
             f"X[{i}, {j}] (row {i}, {column(j)}) is {X[i, j]}; remove or fill in the missing "
             "or infinite values first"
@@ -328,6 +327,8 @@ def _float_matrix(X, names: list[str] | None = None) -> np.ndarray:
 def _check_finite_labels(y: np.ndarray) -> None:
     flat = y.reshape(len(y), -1)
     if y.dtype.kind in "fc":
+        if all_finite(flat):
+            return
         bad = ~np.isfinite(flat)
     elif y.dtype.kind == "O":
         missing = np.frompyfunc(lambda v: v is None or (isinstance(v, float) and v != v), 1, 1)

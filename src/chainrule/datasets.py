@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chainrule.errors import ChainruleError
+from chainrule.validation import all_finite
 
 TASKS = ("binary", "multiclass", "regression")
 MAX_CLASSES = 20  # an integer-valued numeric target with more distinct values is regression
@@ -95,7 +96,7 @@ class Dataset:
         y = y.reshape(len(y)) if y.ndim == 2 and y.shape[1] == 1 else y
         X = X.astype(np.float64) if X.dtype.kind in "biuf" else X
         shaped = X.dtype == np.float64 and X.ndim == 2 and y.shape == X.shape[:1]
-        if not shaped or not np.isfinite(X).all():
+        if not shaped or not all_finite(X):
             raise DataError(
                 f"Dataset.from_arrays: X must be finite numbers (n_samples, n_features) and y "
                 f"(n_samples,); got X {X.shape} of {X.dtype}, y {y.shape}. "
@@ -167,7 +168,7 @@ def encode_labels(y) -> tuple[np.ndarray, np.ndarray]:
     y = y.reshape(len(y)) if y.ndim == 2 and y.shape[1] == 1 else y
     if y.ndim != 1:
         raise DataError(f"encode_labels: labels must be 1-D (n_samples,); got shape {y.shape}")
-    if y.dtype.kind == "f" and not np.isfinite(y).all():
+    if y.dtype.kind == "f" and not all_finite(y):
         i = int(np.flatnonzero(~np.isfinite(y))[0])
         raise DataError(f"encode_labels: label {i} is {y[i]}; drop or fill in that sample")
     try:

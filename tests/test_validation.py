@@ -1,0 +1,102 @@
+"""The finiteness check behind every data entry point (validation.all_finite): its fast path (the
+sum is finite, so every term is) and its exact fallback (NaN, ±inf, or a sum that overflowed), with
+no warnings; and the errors that still name the bad cell. Other input errors: test_network.py
+(check_X, check_targets) and test_data.py (as_arrays, CSV files).
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule.data import as_arrays
+from chainrule.datasets import DataError, Dataset, encode_labels
+from chainrule.validation import all_finite, check_X
+
+
+def finite(arr):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the sum's overflow and inf − inf must stay silent
+        return all_finite(arr)
+
+
+@pytest.mark.parametrize(
+    "arr",
+    [
+        np.random.default_rng(0).standard_normal((50, 7)).astype(np.float32),
+        np.random.default_rng(1).standard_normal((50, 7)),
+        np.random.default_rng(2).standard_normal((3, 4, 5)).astype(np.float16),
+        np.empty((0, 784), np.float32),
+        np.empty(0),
+        np.array(2.5),
+        np.arange(12).reshape(3, 4),
+        np.array([[True, False]]),
+        np.array([1 + 2j, -3j]),
+        np.full(10, 3e38, np.float32),  # finite, but the float32 sum overflows to inf
+        np.array([3e38, 3e38, -3e38, -3e38], np.float32),  # the sum overflows, both signs
+        np.full((4, 5), np.finfo(np.float64).max),
+        np.ones((20, 30))[::3, ::2],  # not contiguous
+    ],
+    ids=lambda a: f"{a.dtype}{a.shape}",
+)
+def test_finite_arrays_are_all_finite(arr):
+    assert finite(arr) is True
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("where", [(0, 0), (29, 6), (14, 3)], ids=["first", "last", "middle"])
+def test_a_nan_or_inf_anywhere_is_found(bad, dtype, where):
+    arr = np.random.default_rng(0).standard_normal((30, 7)).astype(dtype)
+    arr[where] = bad
+    assert finite(arr) is False
+    arr[0, 0] = -bad  # inf − inf: the sum is NaN (the "invalid" warning is silenced)
+    assert finite(arr) is False
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_a_bad_value_in_a_3d_array_and_among_overflowing_values_is_found(bad):
+    cube = np.zeros((4, 5, 6), np.float32)
+    cube[2, 3, 4] = bad
+    assert finite(cube) is False
+    huge = np.full(10, 3e38, np.float32)  # the sum overflows, so the exact check decides
+    huge[7] = bad
+    assert finite(huge) is False
+    assert finite(np.array([1 + 0j, complex(0, bad)])) is False
+
+
+def test_other_dtypes_do_not_crash():
+    assert finite(np.array([1.0, 2], dtype=object)) is True
+    assert finite(np.array([1.0, np.nan], dtype=object)) is False
+    assert finite(np.array(["a", None], dtype=object)) is False
+    assert finite(np.array(["2024-01-01", "NaT"], dtype="datetime64[D]")) is False
+
+
+def test_finite_values_whose_sum_overflows_pass_every_entry_point():
+    X = np.full((6, 3), 3e38, np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert check_X(X, 3, np.float32) is X
+        assert as_arrays(X, np.zeros(6))[0] is X
+        big = np.full((6, 3), 1e308)
+        Dataset.from_arrays(big, np.arange(6.0), task="regression")
+        encode_labels(np.full(4, 1e308))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_fit_names_the_row_and_column_of_a_bad_value(bad):
+    X = np.random.default_rng(0).standard_normal((40, 3)).astype(np.float32)
+    y = np.arange(40) % 2
+    X[17, 2] = bad
+    net = cr.MLP([3, 4, 1], seed=0)
+    with pytest.raises(DataError, match=rf"^X\[17, 2\] \(row 17, column 2\) is {bad}; remove"):
+        net.fit(X, y, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=rf"^X holds {bad} at row 17, column 2 \(0-based\)"):
+        net.predict(X)
+    yr = np.zeros(40)
+    yr[5] = bad
+    with pytest.raises(DataError, match=rf"^y\[5\] is {bad}; remove"):
+        cr.MLP([3, 4, 1], output="identity", seed=0).fit(np.zeros((40, 3)), yr, epochs=1, verbose=0)
+    with pytest.raises(DataError, match=rf"label 5 is {bad}; drop"):
+        encode_labels(yr)
