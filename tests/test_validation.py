@@ -1,7 +1,8 @@
-"""The finiteness check behind every data entry point (validation.all_finite): its fast path (the
-sum is finite, so every term is) and its exact fallback (NaN, ±inf, or a sum that overflowed), with
-no warnings; and the errors that still name the bad cell. Other input errors: test_network.py
-(check_X, check_targets) and test_data.py (as_arrays, CSV files).
+"""The finiteness check behind every data entry point (validation.all_finite): elementwise for
+small arrays; for large ones its fast path (the sum is finite, so every term is) and its exact
+fallback (NaN, ±inf, or a sum that overflowed), with no warnings; and the errors that still name
+the bad cell. Other input errors: test_network.py (check_X, check_targets) and test_data.py
+(as_arrays, CSV files).
 """
 
 import warnings
@@ -13,6 +14,22 @@ import chainrule as cr
 from chainrule.data import as_arrays
 from chainrule.datasets import DataError, Dataset, encode_labels
 from chainrule.validation import all_finite, check_X
+
+
+@pytest.fixture(autouse=True, params=["elementwise", "sum first"])
+def path(request, monkeypatch):
+    """Every test twice: small arrays take the elementwise check, large ones the sum first; here
+    the threshold moves so that both paths see every case."""
+    if request.param == "sum first":
+        monkeypatch.setattr("chainrule.validation._SUM_FIRST", 0)
+    return request.param
+
+
+def test_the_threshold_picks_the_sum_for_large_arrays_only(path):
+    from chainrule import validation
+
+    assert (validation._SUM_FIRST == 0) == (path == "sum first")
+    assert validation._SUM_FIRST in (0, 1 << 22)
 
 
 def finite(arr):

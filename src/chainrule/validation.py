@@ -37,16 +37,23 @@ def check_X(X: Any, n_features: int, dtype: np.dtype, what: str = "X") -> np.nda
     return arr
 
 
+#: from this many elements on, :func:`all_finite` sums before it looks at each value (measured:
+#: below it the elementwise check is faster; above, the sum is, by up to 2× at 47 M values)
+_SUM_FIRST = 1 << 22
+
+
 def all_finite(arr: np.ndarray) -> bool:
     """Whether every element of ``arr`` is finite (no NaN, +inf or −inf), exactly.
 
     ``np.isfinite(arr).all()`` allocates a boolean array as large as ``arr``; on a big training
-    set (60,000 × 784 float32) that costs more than summing it. So float and complex arrays are
-    summed first: NaN plus anything is NaN and ±inf plus a finite number is ±inf (+inf plus −inf
-    is NaN), so if the sum is finite, every term is finite. That fast path is exact, never a
-    guess. A sum that is not finite means a NaN or inf is present, or finite values whose sum
-    overflowed (such as ten float32 3e38s): then the exact elementwise check decides. The
-    reduction's overflow and inf − inf warnings are silenced; they are expected here.
+    set (60,000 × 784 float32: a 47 MB temporary) that costs more time and memory than summing
+    it. So large float and complex arrays are summed first: NaN plus anything is NaN and ±inf
+    plus a finite number is ±inf (+inf plus −inf is NaN), so if the sum is finite, every term is
+    finite. That fast path is exact, never a guess. A sum that is not finite means a NaN or inf
+    is present, or finite values whose sum overflowed (such as ten float32 3e38s): then the exact
+    elementwise check decides. The reduction's overflow and inf − inf warnings are silenced;
+    they are expected here. Below ``_SUM_FIRST`` elements the elementwise check is the faster
+    one (no ``errstate``, and the temporary is small), so it alone is used.
 
     Integer and boolean arrays are finite without a look. Other dtypes (datetimes, objects)
     take ``np.isfinite`` where it applies; an object array is checked as float64, and one whose
@@ -56,6 +63,8 @@ def all_finite(arr: np.ndarray) -> bool:
     if kind in "biu" or arr.size == 0:
         return True
     if kind in "fc":
+        if arr.size < _SUM_FIRST:
+            return bool(np.isfinite(arr).all())
         with np.errstate(over="ignore", invalid="ignore"):
             total = np.add.reduce(arr, axis=None)
         return bool(np.isfinite(total)) or bool(np.isfinite(arr).all())
