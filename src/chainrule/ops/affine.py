@@ -42,7 +42,7 @@ class Affine(Function):
                 "weights need one row per input feature plus the bias row, (n_in + 1, n_out)."
             )
         ctx.save_for_backward(x, W)
-        h = x @ W[:-1]
+        h = x.dot(W[:-1])  # = x @ W[:-1] for a 2-D W, with less overhead per call than matmul
         h += W[-1]
         return h
 
@@ -50,14 +50,14 @@ class Affine(Function):
     def backward(ctx, g):
         x, W = ctx.saved
         need_x, need_W = ctx.needs_input_grad
-        gx = g @ W[:-1].T if need_x else None
+        gx = g.dot(W[:-1].T) if need_x else None
         gW = None
         if need_W:
-            gW = np.empty_like(W)
+            gW = np.empty(W.shape, W.dtype)  # C order, so that its rows gW[:-1] are a valid out=
             if x.ndim != 2:  # a stack of batches: every row is one sample
                 x = x.reshape(-1, x.shape[-1])
                 g = g.reshape(-1, g.shape[-1])
-            np.matmul(x.T, g, out=gW[:-1])
+            np.dot(x.T, g, out=gW[:-1])
             np.add.reduce(g, axis=0, out=gW[-1])
         return gx, gW
 
