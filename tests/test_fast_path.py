@@ -185,7 +185,8 @@ def test_a_graph_reaching_ops_made_before_recording_is_not_recorded():
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 def test_the_fast_stable_sigmoid_is_the_textbook_stable_form_bit_for_bit(dtype):
-    """σ = max(e^(−|x|), sign or [x ≥ 0]) / (1 + e^(−|x|)) equals where(x ≥ 0, 1, e)/(1 + e)."""
+    """σ = max(e^(−|x|), sign or [x ≥ 0]) / (1 + e^(−|x|)) equals where(x ≥ 0, 1, e)/(1 + e)
+    whenever e^(−x) could overflow (or e is given); otherwise it is 1/(1 + e^(−x)) itself."""
     from chainrule.ops.activations import stable_sigmoid
 
     fi = np.finfo(dtype)
@@ -193,7 +194,7 @@ def test_the_fast_stable_sigmoid_is_the_textbook_stable_form_bit_for_bit(dtype):
     rng = np.random.default_rng(8)
     for x in (
         np.array([*special, -fi.smallest_subnormal, 20.0, -20.0, 88.7, -88.7], dtype=dtype),
-        (rng.standard_normal(10_000) * 30).astype(dtype),  # past the small-array form
+        (rng.standard_normal(10_000) * 300).astype(dtype),  # past the small-array form
         (rng.standard_normal((7, 3)) * 1e3).astype(dtype),
         np.array(-2.5, dtype=dtype),
     ):
@@ -204,6 +205,31 @@ def test_the_fast_stable_sigmoid_is_the_textbook_stable_form_bit_for_bit(dtype):
         kept = e.copy()
         stable_sigmoid(-x, kept)
         assert np.array_equal(kept, e)  # a given e is not modified
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+def test_sigmoid_takes_the_plain_formula_where_it_cannot_overflow_and_stays_within_4_ulps(dtype):
+    from chainrule.ops.activations import _EXP_SAFE, stable_sigmoid
+
+    bound = _EXP_SAFE[np.dtype(dtype)]
+    rng = np.random.default_rng(9)
+    for x in (
+        np.linspace(-bound, 50, 200_001).astype(dtype),
+        (rng.standard_normal((32, 64)) * 5).astype(dtype),
+        np.array([[0.0, -0.0, np.finfo(dtype).smallest_subnormal, 1e4]], dtype=dtype),
+    ):
+        with np.errstate(all="raise", under="ignore"):  # no overflow, underflow aside
+            got = stable_sigmoid(x)
+        assert got.dtype == dtype and np.array_equal(got, 1 / (1 + np.exp(-x)))
+        exact = 1 / (1 + np.exp(-x.astype(np.longdouble)))
+        ulps = np.abs(got - exact) / np.spacing(exact.astype(dtype)).astype(np.longdouble)
+        assert ulps.max() <= 4
+    # one element past the bound (or a NaN) sends the whole array to the general form
+    for bad in (-bound - 1, np.nan):
+        x = np.array([1.0, -3.0, bad], dtype=dtype)
+        e = np.exp(-np.abs(x))
+        general = np.where(x >= 0, 1, e) / (1 + e)
+        assert np.array_equal(stable_sigmoid(x), general, equal_nan=True)
 
 
 def test_a_network_with_recorded_programs_pickles_and_copies():

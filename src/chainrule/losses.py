@@ -35,7 +35,7 @@ import numpy as np
 
 from chainrule.errors import ShapeError
 from chainrule.function import Function
-from chainrule.ops.activations import ZERO, exp_neg_abs, stable_sigmoid
+from chainrule.ops.activations import ZERO, stable_sigmoid
 from chainrule.tensor import Tensor
 
 #: the canonical loss names, and what each accepts as a spelling
@@ -97,19 +97,15 @@ class BinaryCrossEntropyWithLogits(Function):
 
     @staticmethod
     def forward(ctx, h, *, y, w):
-        e = exp_neg_abs(h)
-        per_element = np.maximum(h, ZERO.get(h.dtype, 0))
-        t = y * h
-        per_element -= t
-        np.log1p(e, out=t)
-        per_element += t
-        ctx.saved = (h, e, y, w)
+        per_element = np.logaddexp(ZERO.get(h.dtype, 0), h)  # softplus(h) = log(e⁰ + eʰ), stable
+        per_element -= y * h
+        ctx.save_for_backward(h, y, w)
         return np.asarray(w @ _per_sample(per_element))
 
     @staticmethod
     def backward(ctx, g):
-        h, e, y, w = ctx.saved
-        delta = stable_sigmoid(h, e)
+        h, y, w = ctx.saved
+        delta = stable_sigmoid(h)
         delta -= y
         gw = g * w
         delta *= gw[:, None] if h.ndim == 2 else gw.reshape((-1,) + (1,) * (h.ndim - 1))

@@ -4,7 +4,8 @@ Nothing here overflows or warns for any finite input, float32 or float64 (tested
 gradients stay finite: where the true value underflows they are an exact 0, never NaN. The tricks:
 
 * σ(x) from e^(−|x|), which lies in (0, 1]: σ(x) = 1/(1 + e^(−|x|)) for x ≥ 0 and
-  e^(−|x|)/(1 + e^(−|x|)) for x < 0, so e^(+large) is never formed;
+  e^(−|x|)/(1 + e^(−|x|)) for x < 0, so e^(+large) is never formed; or, when no element is
+  below −88 (float32) or −709 (float64), the plain 1/(1 + e^(−x)), which cannot overflow there;
 * softplus(x) = log(1 + eˣ) = max(x, 0) + log1p(e^(−|x|)) and log σ(x) = −softplus(−x);
 * softmax and log-softmax subtract the row maximum first, so every exponent is ≤ 0.
 
@@ -51,16 +52,33 @@ ZERO, ONE = _constant(0.0), _constant(1.0)
 _SMALL = 4096
 
 
+#: −x up to which e^(−x) stays finite, by dtype (e^88.7 and e^709.8 are the largest)
+_EXP_SAFE = {np.dtype(np.float32): 88.0, np.dtype(np.float64): 709.0}
+
+
 def stable_sigmoid(x: np.ndarray, e: np.ndarray | None = None) -> np.ndarray:
     """σ(x) = 1/(1 + e^(−x)) computed without overflow; ``e`` = e^(−|x|) if already known.
 
-    σ(x) = n / (1 + e^(−|x|)) with the numerator n = 1 for x ≥ 0 and e^(−|x|) for x < 0. As
-    e^(−|x|) ≤ 1, n = max(e^(−|x|), t) for any t that is 1 where x ≥ 0 (or where x = 0, since
-    then e^(−|x|) = 1) and ≤ 0 where x < 0: [x ≥ 0] or sign(x) (NaN stays NaN either way). So
-    one exponential serves numerator and denominator, and no ``np.where`` (whose broadcast scalar
-    takes a slow path) is needed. ``e`` is not modified; without it the exponential is made here
-    and turned in place into the denominator.
+    Without ``e``, and when no element is below −88 (float32) or −709 (float64), that formula
+    itself is used: e^(−x) cannot overflow then, and 1/(1 + e^(−x)) is accurate to a few ulps
+    over the whole range (a large e^(−x) gives a small σ with its full relative precision). Its
+    four passes over the array, plus the check (one ``min``, which is NaN when any element is,
+    and then the general form is taken), take about 40% less time than the general form's seven
+    on a hidden layer of 256 × 1024, and the same on a tiny one.
+
+    Otherwise σ(x) = n / (1 + e^(−|x|)) with the numerator n = 1 for x ≥ 0 and e^(−|x|) for
+    x < 0. As e^(−|x|) ≤ 1, n = max(e^(−|x|), t) for any t that is 1 where x ≥ 0 (or where
+    x = 0, since then e^(−|x|) = 1) and ≤ 0 where x < 0: [x ≥ 0] or sign(x) (NaN stays NaN
+    either way). So one exponential serves numerator and denominator, and no ``np.where``
+    (whose broadcast scalar takes a slow path) is needed. ``e`` is not modified; without it the
+    exponential is made here and turned in place into the denominator.
     """
+    if e is None and x.ndim and x.size and x.min() >= -_EXP_SAFE.get(x.dtype, 0.0):
+        t = np.negative(x)
+        np.exp(t, out=t)
+        t += ONE.get(x.dtype, 1)
+        np.reciprocal(t, out=t)
+        return t
     if x.ndim > 0 and x.size <= _SMALL:  # (np.sign of a 0-d array is a scalar)
         s = np.sign(x)
     else:

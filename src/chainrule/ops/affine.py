@@ -57,7 +57,7 @@ class Affine(Function):
             if x.ndim != 2:  # a stack of batches: every row is one sample
                 x = x.reshape(-1, x.shape[-1])
                 g = g.reshape(-1, g.shape[-1])
-            np.dot(x.T, g, out=gW[:-1])
+            np.matmul(x.T, g, out=gW[:-1])
             np.add.reduce(g, axis=0, out=gW[-1])
         return gx, gW
 
