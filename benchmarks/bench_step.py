@@ -24,7 +24,8 @@ them alike:
   - ``sklearn``: ``MLPClassifier.partial_fit`` on the batch (solver ``sgd``, no momentum, no L2).
 
   It prints steps/s, the ratio chainrule/peer (above 1: chainrule is faster) and chainrule's
-  achieved GFLOP/s against the machine's matmul rate (a square GEMM of the same dtype). The
+  achieved GFLOP/s against the machine's matmul rate (a square 2048² GEMM of the same dtype,
+  timed in the same interleaved repetitions as the steps it is compared with). The
   FLOPs counted are the matrix products the step needs: 2·m·Σ n_in·n_out forward, as much
   again for the weight gradients, and once more without the first layer for the input gradients.
 * **one epoch** of 60,000 × 784 synthetic samples (10 multi-label 0/1 targets) through
@@ -110,6 +111,14 @@ def matmul_rate(dtype: Any, n: int, reps: int) -> float:
         np.matmul(a, b, out=c)
         times.append(time.perf_counter() - t)
     return 2 * n**3 / statistics.median(times) / 1e9
+
+
+def make_gemm(dtype: Any, n: int) -> Callable[[], Any]:
+    """One n×n GEMM in ``dtype``: the reference rate, timed between the steps it is set against."""
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((n, n)).astype(dtype) for _ in range(2))
+    c = np.empty((n, n), dtype=dtype)
+    return lambda: np.matmul(a, b, out=c)
 
 
 def step_flops(sizes: list[int], m: int) -> int:
@@ -304,7 +313,10 @@ def interleaved(steps: dict[str, Callable[[], Any]], reps: int, block: float) ->
 
 
 # -- the step table --------------------------------------------------------------------------------
-def bench_steps(args: argparse.Namespace, rates: dict[str, float]) -> list[dict[str, Any]]:
+def bench_steps(args: argparse.Namespace, gemm_n: int) -> list[dict[str, Any]]:
+    """The step table. With each configuration's steps, interleaved with them, an n×n GEMM is
+    timed, and "of matmul" is chainrule's rate against that one: a rate taken once at the start
+    of a run on a shared machine can be off by 2× by the time the large networks run."""
     import chainrule as cr
 
     rows = []
@@ -331,7 +343,9 @@ def bench_steps(args: argparse.Namespace, rates: dict[str, float]) -> list[dict[
                 for name, make in makers.items()
                 if name in ("chainrule", "net.step") or name in args.peers
             }
+            steps["matmul"] = make_gemm(dtype, gemm_n)
             t = interleaved(steps, args.reps, args.block)
+            matmul = 2 * gemm_n**3 / t.pop("matmul") / 1e9
             flops = step_flops(sizes, m)
             gflops = flops / t["chainrule"] / 1e9
             rows.append(
@@ -341,7 +355,8 @@ def bench_steps(args: argparse.Namespace, rates: dict[str, float]) -> list[dict[
                     "dtype": np.dtype(dtype).name,
                     "steps": {name: 1 / s for name, s in t.items()},
                     "gflops": gflops,
-                    "of_peak": gflops / rates[np.dtype(dtype).name],
+                    "matmul": matmul,
+                    "of_peak": gflops / matmul,
                 }
             )
             print_row(rows[-1], args.peers)
@@ -355,9 +370,9 @@ def print_header(peers: list[str]) -> None:
         + " | ".join(names)
         + " | "
         + " | ".join(f"cr/{p}" for p in peers)
-        + " | GFLOP/s | of matmul |"
+        + " | GFLOP/s | matmul GFLOP/s | of matmul |"
     )
-    print("|---" * (3 + len(names) + len(peers) + 2) + "|")
+    print("|---" * (3 + len(names) + len(peers) + 3) + "|")
 
 
 def print_row(row: dict[str, Any], peers: list[str]) -> None:
@@ -365,7 +380,7 @@ def print_row(row: dict[str, Any], peers: list[str]) -> None:
     cells = [row["net"], str(row["batch"]), row["dtype"]]
     cells += [f"{s[n]:,.0f}" if n in s else "—" for n in ["chainrule", "net.step", *peers]]
     cells += [f"{s['chainrule'] / s[p]:.2f}" if p in s else "—" for p in peers]
-    cells += [f"{row['gflops']:.1f}", f"{row['of_peak']:.0%}"]
+    cells += [f"{row['gflops']:.1f}", f"{row['matmul']:.0f}", f"{row['of_peak']:.0%}"]
     print("| " + " | ".join(cells) + " |", flush=True)
 
 
@@ -574,14 +589,15 @@ def main(argv: list[str] | None = None) -> int:
     n = 256 if args.quick else 2048
     rates = {np.dtype(d).name: matmul_rate(d, n, 5) for d in (np.float32, np.float64)}
     print(
-        f"matmul rate ({n}×{n} GEMM): "
+        f"matmul rate ({n}×{n} GEMM) at the start: "
         + ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in rates.items())
+        + " (each row below times it again, between its steps)"
     )
     if args.quick:
         print("quick mode: a smoke run; the figures are too short to judge the goals by")
 
     print_header(args.peers)
-    rows = bench_steps(args, rates)
+    rows = bench_steps(args, n)
     epoch = None if args.no_epoch else bench_epoch(args)
     if epoch:
         print_epoch(epoch)
