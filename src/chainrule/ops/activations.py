@@ -73,7 +73,8 @@ def stable_sigmoid(x: np.ndarray, e: np.ndarray | None = None) -> np.ndarray:
     (whose broadcast scalar takes a slow path) is needed. ``e`` is not modified; without it the
     exponential is made here and turned in place into the denominator.
     """
-    if e is None and x.ndim and x.size and x.min() >= -_EXP_SAFE.get(x.dtype, 0.0):
+    bound = _EXP_SAFE.get(x.dtype) if e is None and x.ndim and x.size else None
+    if bound is not None and x.min() >= -bound:
         t = np.negative(x)
         np.exp(t, out=t)
         t += ONE.get(x.dtype, 1)
