@@ -117,3 +117,15 @@ def test_fit_names_the_row_and_column_of_a_bad_value(bad):
         cr.MLP([3, 4, 1], output="identity", seed=0).fit(np.zeros((40, 3)), yr, epochs=1, verbose=0)
     with pytest.raises(DataError, match=rf"label 5 is {bad}; drop"):
         encode_labels(yr)
+
+
+@pytest.mark.parametrize("bad", [0.5, 2.0, -1.0, 1 + 2**-52, 5e-324, -5e-324])
+def test_binary_targets_other_than_0_and_1_are_named_by_cell(bad):
+    from chainrule.validation import check_targets
+
+    y = np.array([[0.0, 1.0], [1.0, 1.0], [-0.0, 0.0], [1.0, 0.0]])
+    ok = check_targets(y, "binary_cross_entropy", 2, 4, np.dtype(np.float64))
+    assert np.array_equal(ok, y)  # -0.0 is a 0
+    y[2, 1] = bad
+    with pytest.raises(ValueError, match=r"at row 2, column 1; binary cross-entropy needs"):
+        check_targets(y, "binary_cross_entropy", 2, 4, np.dtype(np.float64))

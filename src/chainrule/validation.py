@@ -135,14 +135,15 @@ def check_targets(
             f"{what} has shape {arr.shape}; the network has {n_outputs} outputs, so it needs "
             f"shape {shape}" + (" or (m,) class indices" if loss == "cross_entropy" else "")
         )
-    if loss == "binary_cross_entropy":
-        wrong = (arr != 0) & (arr != 1)
-        if wrong.any():  # (np.argwhere only then: it costs more than the check itself)
-            r, c = np.argwhere(wrong)[0]
-            raise ValueError(
-                f"{what} holds {arr[r, c].item()!r} at row {r}, column {c}; binary "
-                "cross-entropy needs targets 0 or 1 (for several classes use output='softmax')"
-            )
+    # 0/1 targets: every nonzero is a 1 exactly when there are as many 1s as nonzeros (two
+    # counts: about half the time of the elementwise test on a small batch); the cell is found
+    # only when they differ
+    if loss == "binary_cross_entropy" and np.count_nonzero(arr) != np.count_nonzero(arr == 1):
+        r, c = np.argwhere((arr != 0) & (arr != 1))[0]
+        raise ValueError(
+            f"{what} holds {arr[r, c].item()!r} at row {r}, column {c}; binary "
+            "cross-entropy needs targets 0 or 1 (for several classes use output='softmax')"
+        )
     if loss == "cross_entropy":
         bad = np.flatnonzero((arr < 0).any(axis=1) | ~np.isclose(arr.sum(axis=1), 1.0))
         if bad.size:
