@@ -411,3 +411,15 @@ def _npy(array):
 def test_model_file_error_is_a_value_error_and_a_chainrule_error():
     assert issubclass(ModelFileError, ValueError) and issubclass(ModelFileError, cr.ChainruleError)
     assert modelfile.ModelFileError is ModelFileError
+
+
+def test_labels_a_model_file_cannot_store_are_refused_before_anything_is_written(tmp_path):
+    X = np.random.default_rng(0).standard_normal((20, 2))
+    y = np.array([b"no", b"yes"])[(X[:, 0] > 0).astype(int)]
+    net = cr.MLP([2, 3, 1], seed=0)
+    net.fit(X, y, epochs=1, verbose=0)
+    assert set(net.predict(X)) <= {b"no", b"yes"}  # in memory, bytes labels work
+    path = tmp_path / "m.chainrule"
+    with pytest.raises(ModelFileError, match=r"class labels \(np.bytes_\(b'no'\).*dtype \|S"):
+        net.save(path)
+    assert list(tmp_path.iterdir()) == []

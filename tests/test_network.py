@@ -407,3 +407,25 @@ def test_step_refuses_to_apply_a_non_finite_error_and_keeps_the_weights():
         np.testing.assert_array_equal(W, W0)
     assert issubclass(cr.TrainingDivergedError, cr.DivergedError)
     assert issubclass(cr.DivergedError, FloatingPointError)
+
+
+def test_sizes_that_are_not_a_list_and_negative_seeds_are_refused_by_name():
+    with pytest.raises(TypeError, match=r"sizes must be a list of layer sizes.*got 5"):
+        cr.MLP(5)
+    with pytest.raises(TypeError, match=r"sizes must be a list.*got '2,2,1'"):
+        cr.MLP("2,2,1")
+    with pytest.raises(ValueError, match=r"seed must be an int ≥ 0.*got -1"):
+        cr.MLP([2, 2, 1], seed=-1)
+    with pytest.raises(TypeError, match=r"seed must be an int.*got True"):
+        cr.MLP([2, 2, 1], seed=True)
+    assert cr.MLP((2, 2, 1), seed=np.int64(3)).sizes == [2, 2, 1]
+
+
+def test_predict_proba_is_for_probability_outputs_only():
+    X = np.random.default_rng(0).standard_normal((3, 2))
+    with pytest.raises(ValueError, match=r"output layer is identity.*use predict\(\)"):
+        cr.MLP([2, 3, 1], output="identity", seed=0).predict_proba(X)
+    # the lecture's squared error on a sigmoid output: ŷ is a probability all the same
+    lecture = cr.MLP([2, 3, 1], output="sigmoid", loss="squared_error", seed=0)
+    assert lecture.task == "regression"
+    np.testing.assert_array_equal(lecture.predict_proba(X), lecture.forward(X))

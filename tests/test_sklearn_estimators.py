@@ -404,3 +404,13 @@ def test_interop_reads_the_estimator_like_sklearns():
     net = from_sklearn(clf)
     np.testing.assert_array_equal(net.predict_proba(X), clf.predict_proba(X))
     np.testing.assert_array_equal(net.predict(X), clf.predict(X))
+
+
+def test_regressor_string_targets_and_classifier_early_stopping_errors_speak_sklearn():
+    X = np.random.default_rng(0).standard_normal((40, 2))
+    y = np.array(["a", "b"])[(X[:, 0] > 0).astype(int)]
+    with pytest.raises(ValueError, match=r"MLPRegressor: y\[0\] is '[ab]', not a number"):
+        MLPRegressor(max_iter=5).fit(X, y)
+    clf = MLPClassifier(early_stopping=True, validation_fraction=0.5, max_iter=5)
+    with pytest.raises(ValueError, match=r"early_stopping=True holds out validation_fraction=0.5"):
+        clf.fit(X[:3], [0, 1, 0])

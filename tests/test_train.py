@@ -455,3 +455,14 @@ def test_breast_cancer_test_accuracy_at_least_0_95():
                 standardize=True, seed=0, verbose=0)  # fmt: skip
     assert (net.predict(Xs) == ys).mean() >= 0.95  # 0.965: 5 of 143 wrong
     assert h.metrics["val_accuracy"][h.best_epoch - 1] >= 0.95 and h.time < 10
+
+
+def test_class_weight_with_one_hot_rows_says_to_pass_labels():
+    X = np.random.default_rng(0).standard_normal((30, 2))
+    net = cr.MLP([2, 3, 3], output="softmax", seed=0)
+    with pytest.raises(TrainingError, match=r"one class label per sample.*\(30, 3\).*argmax"):
+        net.fit(X, np.eye(3)[np.arange(30) % 3], epochs=1, verbose=0, class_weight="balanced")
+    net.fit(X, np.arange(30) % 3, epochs=1, verbose=0, class_weight="balanced")  # labels: fine
+    reg = cr.MLP([2, 3, 1], output="identity", seed=0)
+    with pytest.raises(TrainingError, match=r"class_weight is for classification.*regression"):
+        reg.fit(X, X[:, 0], epochs=1, verbose=0, class_weight="balanced")

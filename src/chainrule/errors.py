@@ -2,14 +2,18 @@
 
 Each one subclasses the built-in exception a caller would naturally catch (``ValueError`` for a bad
 shape, ``TypeError`` for a bad dtype, ...) and also :class:`ChainruleError`, so
-``except chainrule.ChainruleError`` catches everything the library raises on purpose.
+``except chainrule.ChainruleError`` catches the errors of the engine, training and model files.
+Checks of a plain argument (a negative seed, a NaN in X, an unknown weight name, an estimator's
+setting) raise the built-in exception Python's own functions would, with a message that names the
+value: ``ValueError`` or ``TypeError``, ``IndexError`` for a sample or weight index out of range,
+``KeyError`` for an unknown metric name.
 """
 
 from __future__ import annotations
 
 
 class ChainruleError(Exception):
-    """Base class of every error chainrule raises on purpose."""
+    """Base class of the errors specific to chainrule (each also a ValueError, TypeError, …)."""
 
 
 class ShapeError(ChainruleError, ValueError):

@@ -28,6 +28,7 @@ except ImportError as err:  # pragma: no cover - depends on the environment
     ) from None
 
 from chainrule.callbacks import EarlyStopping
+from chainrule.errors import TrainingError
 from chainrule.layers import activation_name
 from chainrule.network import MLP
 from chainrule.optim import get_optimizer
@@ -193,21 +194,32 @@ class MLPEstimator(BaseEstimator):
             stop = EarlyStopping(self.n_iter_no_change, float(self.tol), monitor=score, mode="max")
         elif not incremental:  # convergence: the training loss, the last weights kept
             stop = EarlyStopping(self.n_iter_no_change, float(self.tol), restore_best=False)
-        history = train_fit(
-            net,
-            X,
-            y,
-            epochs=1 if incremental else self.max_iter,
-            batch_size=batch,
-            optimizer=self._optimizer,
-            validation=self.validation_fraction if early else None,
-            callbacks=() if stop is None else [stop],
-            class_weight=getattr(self, "class_weight", None),
-            sample_weight=sw,
-            shuffle=self.shuffle,
-            seed=self._rng,
-            verbose=int(self.verbose),
-        )
+        try:
+            history = train_fit(
+                net,
+                X,
+                y,
+                epochs=1 if incremental else self.max_iter,
+                batch_size=batch,
+                optimizer=self._optimizer,
+                validation=self.validation_fraction if early else None,
+                callbacks=() if stop is None else [stop],
+                class_weight=getattr(self, "class_weight", None),
+                sample_weight=sw,
+                shuffle=self.shuffle,
+                seed=self._rng,
+                verbose=int(self.verbose),
+            )
+        except TrainingError as err:  # fit's advice names its own arguments: say it in ours
+            if not (early and str(err).startswith("fit: validation=")):
+                raise
+            reason = str(err).removeprefix("fit: ").split("; pass validation=")[0]
+            raise TrainingError(
+                f"{type(self).__name__}: early_stopping=True holds out validation_fraction="
+                f"{self.validation_fraction} of the {n} samples, which cannot be done here "
+                f"({reason}); use more samples, another validation_fraction, or "
+                "early_stopping=False"
+            ) from None
         n_train = n - (int(np.ceil(self.validation_fraction * n)) if early else 0)
         self.t_ += history.epochs_run * n_train
         self._record(history, early, incremental)

@@ -75,6 +75,8 @@ def as_generator(seed: int | np.random.Generator | None) -> np.random.Generator:
     """A Generator from a seed (an int, a Generator, or None for fresh entropy)."""
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is not None and not isinstance(seed, int | np.integer):
+    if (seed is not None and not isinstance(seed, int | np.integer)) or isinstance(seed, bool):
         raise TypeError(f"seed must be an int, a numpy.random.Generator or None, got {seed!r}")
+    if seed is not None and seed < 0:
+        raise ValueError(f"seed must be an int ≥ 0 (NumPy's seeds are), got {seed}")
     return np.random.default_rng(seed)

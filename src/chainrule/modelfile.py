@@ -92,6 +92,13 @@ def save(net: Sequential, path: str | os.PathLike[str], history: Any = None) -> 
     classes = net.classes
     if classes is not None and np.asarray(classes).dtype == object:
         classes = np.asarray(np.asarray(classes).tolist())  # e.g. pandas labels: str or numbers
+    if classes is not None and np.asarray(classes).dtype.kind not in "biufU":
+        labels = np.asarray(classes)
+        raise ModelFileError(
+            f"cannot save the model to {path}: its class labels ({labels[0]!r}, … of dtype "
+            f"{labels.dtype}) are not strings, numbers or booleans, which is what a model file "
+            "stores; convert the labels (e.g. y.astype(str)) and fit again"
+        )
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,

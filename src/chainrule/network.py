@@ -242,7 +242,17 @@ class Sequential:
             return out
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """ŷ: (m, 1) probabilities for one sigmoid output, (m, n_classes) for softmax."""
+        """ŷ: (m, 1) probabilities for one sigmoid output, (m, n_classes) for softmax.
+
+        Only for outputs that are probabilities (sigmoid or softmax, whatever the loss); a
+        network whose output layer is not one of those predicts numbers: use :meth:`predict`.
+        """
+        output = self.layers[-1].activation
+        if output not in ("sigmoid", "softmax"):
+            raise ValueError(
+                f"predict_proba: this network's output layer is {output}, so its outputs are "
+                "numbers, not probabilities; use predict() (or a sigmoid/softmax output layer)"
+            )
         return self.forward(X)
 
     def predict(self, X: Any) -> np.ndarray:
@@ -518,6 +528,11 @@ class MLP(Sequential):
         seed: int | np.random.Generator | None = None,
         dtype: Any = np.float64,
     ) -> None:
+        if isinstance(sizes, str) or not hasattr(sizes, "__iter__"):
+            raise TypeError(
+                f"MLP: sizes must be a list of layer sizes, input first, e.g. [2, 2, 1] for the "
+                f"lecture's network; got {sizes!r}"
+            )
         sizes = list(sizes)
         if len(sizes) < 2:
             raise ValueError(

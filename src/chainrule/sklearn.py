@@ -251,6 +251,14 @@ class MLPClassifier(ClassifierMixin, MLPEstimator):
         return tags
 
 
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 class MLPRegressor(RegressorMixin, MLPEstimator):
     """A multilayer perceptron regressor: chainrule's MLP with scikit-learn's interface.
 
@@ -282,7 +290,17 @@ class MLPRegressor(RegressorMixin, MLPEstimator):
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _targets(self, y: Any, first: bool, classes: Any, sample_weight: Any):
-        y = np.asarray(y, dtype=np.float64)
+        try:
+            y = np.asarray(y, dtype=np.float64)
+        except (TypeError, ValueError):
+            raw = np.asarray(y, dtype=object)
+            flat = raw.reshape(len(raw), -1) if raw.ndim else raw.reshape(1, 1)
+            row = next(i for i, r in enumerate(flat) if not all(map(_is_number, r)))
+            shown = raw[row] if raw.ndim == 1 else flat[row].tolist()
+            raise ValueError(
+                f"{type(self).__name__}: y[{row}] is {shown!r}, not a number; a "
+                "regressor's targets must be numbers (for class labels use MLPClassifier)"
+            ) from None
         n_outputs = 1 if y.ndim == 1 else y.shape[1]
         if not first and n_outputs != self.network_.n_outputs:
             raise ValueError(

@@ -151,8 +151,11 @@ def prepare(
         y = y[:, 0]
     if class_weight is not None and not (classification and y.ndim == 1):
         raise TrainingError(
-            "fit: class_weight is for classification with one label per sample (one sigmoid "
-            f"output or softmax outputs); this network's task is {net.task}"
+            f"fit: class_weight needs one class label per sample, y of shape (n_samples,), and "
+            f"got y of shape {y.shape}; for one-hot rows pass y.argmax(axis=1)"
+            if classification
+            else "fit: class_weight is for classification (one sigmoid output, or softmax "
+            f"outputs); this network's task is {net.task}"
         )
     saved = net.classes, net.scaler
     try:  # on any error, the network is left as it was
