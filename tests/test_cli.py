@@ -10,6 +10,7 @@ import csv
 import importlib.util
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -618,3 +619,58 @@ def test_the_installed_command_and_python_m_agree(tmp_path):
             [*command, "--version"], capture_output=True, text=True, timeout=120
         )
         assert result.returncode == 0 and result.stdout.strip() == f"chainrule {cr.__version__}"
+
+
+def test_labels_that_look_like_rich_markup_are_shown_as_written(capsys, tmp_path):
+    X, y = make_moons(60, noise=0.1, seed=0)
+    labels = np.array(["[/x]", "[red]no"])[y]
+    rows = [[f"{a:.6f}", f"{b:.6f}", lab] for (a, b), lab in zip(X, labels, strict=True)]
+    data = write_csv(tmp_path / "br.csv", ["x1", "x2", "label"], rows)
+    model = tmp_path / "br.chainrule"
+    code, _, err = run(capsys, "train", data, "--epochs", 2, "--quiet", "--no-loss-plot",
+                       "--out", model)  # fmt: skip
+    assert code == 0, err
+    code, out, err = run(capsys, "evaluate", model, data)
+    assert code == 0, err
+    assert "[/x]" in out and "[red]no" in out
+
+
+def test_a_model_saved_without_labels_is_scored_on_class_indices(capsys, tmp_path):
+    X, y = make_moons(60, noise=0.1, seed=0)
+    model = tmp_path / "api.chainrule"
+    cr.MLP([2, 3, 1], seed=0).save(model)
+    rows = [[*x, t] for x, t in zip(X, y, strict=True)]
+    numbers = write_csv(tmp_path / "n.csv", ["x1", "x2", "y"], rows)
+    code, out, err = run(capsys, "evaluate", model, numbers)
+    assert code == 0, err
+    assert "accuracy" in out
+    words = np.array(["no", "yes"])[y]
+    rows = [[*x, t] for x, t in zip(X, words, strict=True)]
+    text = write_csv(tmp_path / "t.csv", ["x1", "x2", "y"], rows)
+    for command in ("evaluate", "gradcheck"):
+        code, out, err = run(capsys, command, model, text)
+        assert code == 2 and out == ""
+        assert re.search(r"the label '(no|yes)' is not one of the model's classes \(0, 1\)$", err)
+        assert "t.csv, line 2, column 'y'" in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_output_that_is_a_folder_or_an_input_is_refused_before_any_work(
+    capsys, tmp_path, moons_csv, moons_model
+):
+    folder = tmp_path / "adir"
+    folder.mkdir()
+    victim = tmp_path / "victim.csv"
+    victim.write_bytes(moons_csv.read_bytes())
+    for args in (
+        ("train", victim, "--target", "label", "--epochs", 1, "--out", folder),
+        ("train", victim, "--target", "label", "--epochs", 1, "--out", victim),
+        ("predict", moons_model, victim, "--out", victim),
+        ("predict", moons_model, victim, "--out", moons_model),
+        ("export", moons_model, folder),
+        ("explain", moons_model, "--data", victim, "--out", victim),
+    ):
+        code, _, err = run(capsys, *args)
+        assert code == 2, (args, err)
+        assert "is a folder" in err or "is also an input" in err
+    assert victim.read_bytes() == moons_csv.read_bytes()
+    assert list(folder.iterdir()) == []

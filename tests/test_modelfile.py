@@ -423,3 +423,40 @@ def test_labels_a_model_file_cannot_store_are_refused_before_anything_is_written
     with pytest.raises(ModelFileError, match=r"class labels \(np.bytes_\(b'no'\).*dtype \|S"):
         net.save(path)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        ({"scaler": "x"}, "classes or scaler are not valid"),
+        ({"scaler": {"mean": [0.0] * 4}}, "classes or scaler are not valid"),
+        ({"history": [1, 2, 3]}, "history is not valid: expected an object"),
+        ({"history": "hello"}, "history is not valid"),
+        ({"history": {"loss": "abc"}}, "loss must be a list of numbers"),
+        ({"history": {"loss": [1.0, True]}}, "loss must be a list of numbers"),
+        ({"history": {"metrics": [1]}}, "metrics must map names to lists"),
+        ({"history": {"metrics": {"accuracy": ["x"]}}}, "metrics must map"),
+        ({"history": {"epochs_run": "3"}}, "epochs_run must be a number"),
+        ({"history": {"stop_reason": 7}}, "stop_reason must be text"),
+        ({"classes": ["a", "a", "b"], "classes_dtype": "<U1"}, "repeat one"),
+        ({"classes": ["a", "b"], "classes_dtype": "<U1"}, "2 labels for a multiclass network"),
+    ],
+    ids=lambda v: str(v)[:40],
+)
+def test_hand_edited_classes_scaler_and_history_are_refused(tmp_path, edit, match):
+    net = make_net()  # 4 inputs, 3 softmax outputs
+    net.classes = np.array(["a", "b", "c"])
+    net.scaler = fitted_scaler(4)
+    meta, arrays = saved_parts(tmp_path, net)
+    meta.update(edit)
+    refused(write_archive(tmp_path / "edited.chainrule", meta, arrays), match)
+
+
+def test_a_binary_model_with_three_labels_is_refused(tmp_path):
+    net = make_net(sizes=(4, 3, 1), output="sigmoid")
+    meta, arrays = saved_parts(tmp_path, net)
+    meta.update(classes=["a", "b", "c"], classes_dtype="<U1")
+    refused(write_archive(tmp_path / "edited.chainrule", meta, arrays), "3 labels for a binary")
+    meta.update(classes=["no", "yes"], classes_dtype="<U3")  # two: fine
+    back = load(write_archive(tmp_path / "ok.chainrule", meta, arrays))
+    assert back.classes.tolist() == ["no", "yes"]

@@ -30,6 +30,11 @@ def atomic_write(
         raise FileNotFoundError(
             f"cannot write {what} to {path}: the folder {directory} does not exist"
         )
+    if path.is_dir():
+        raise IsADirectoryError(
+            f"cannot write {what} to {path}: that is a folder; give a file name (e.g. "
+            f"{path / ('model.chainrule' if what == 'the model' else 'output')})"
+        )
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:

@@ -298,6 +298,14 @@ def _restore_extras(path: Path, net: Sequential, meta: dict[str, Any]) -> None:
             net.classes = np.asarray(meta["classes"], dtype=dtype)
             if net.classes.ndim != 1 or len(net.classes) < 2:
                 raise ValueError(f"expected a list of at least 2 labels, got {meta['classes']!r}")
+            if len(np.unique(net.classes)) != len(net.classes):
+                raise ValueError(f"the labels {net.classes.tolist()!r} repeat one")
+            wanted = {"binary": 2, "multiclass": net.n_outputs}.get(net.task, len(net.classes))
+            if len(net.classes) != wanted or net.task == "regression":
+                raise ValueError(
+                    f"{len(net.classes)} labels for a {net.task} network with "
+                    f"{net.n_outputs} output(s)"
+                )
         if meta.get("scaler") is not None:
             net.scaler = Standardizer.from_dict(meta["scaler"])
             if net.scaler.mean_.shape != (net.n_features,):
@@ -305,8 +313,11 @@ def _restore_extras(path: Path, net: Sequential, meta: dict[str, Any]) -> None:
             mean, scale = net.scaler.mean_, net.scaler.scale_
             if not (np.isfinite(mean).all() and np.isfinite(scale).all() and (scale > 0).all()):
                 raise ValueError("the scaler holds non-finite means or non-positive scales")
-    except (ValueError, TypeError, KeyError) as err:
+    except (ValueError, TypeError, KeyError, AttributeError) as err:
         raise ModelFileError(f"{path}: the stored classes or scaler are not valid: {err}") from None
+    problem = _history_problem(meta.get("history"))
+    if problem:
+        raise ModelFileError(f"{path}: the stored training history is not valid: {problem}")
     names = meta.get("feature_names")
     if isinstance(names, list) and len(names) != net.n_features:
         raise ModelFileError(
@@ -317,6 +328,33 @@ def _restore_extras(path: Path, net: Sequential, meta: dict[str, Any]) -> None:
     net.target_name = None if target is None else str(target)
     net.history = meta.get("history")
     net.metadata = {key: meta.get(key) for key in ("format_version", "library_version", "created")}
+
+
+def _history_problem(h: Any) -> str | None:
+    """What is wrong with a stored training history (as ``History.to_dict`` writes it), if
+    anything: ``chainrule info`` and ``History.from_dict`` read it back by these types."""
+
+    def numbers(v: Any) -> bool:
+        return isinstance(v, list) and all(
+            x is None or (isinstance(x, int | float) and not isinstance(x, bool)) for x in v
+        )
+
+    if h is None:
+        return None
+    if not isinstance(h, dict):
+        return f"expected an object, got {type(h).__name__}"
+    for key in ("loss", "val_loss", "lr"):
+        if key in h and not numbers(h[key]):
+            return f"{key} must be a list of numbers"
+    metrics = h.get("metrics", {})
+    if not isinstance(metrics, dict) or not all(map(numbers, metrics.values())):
+        return "metrics must map names to lists of numbers"
+    for key, kinds in (("epochs_run", int), ("best_epoch", int), ("time", int | float)):
+        if h.get(key) is not None and (not isinstance(h[key], kinds) or isinstance(h[key], bool)):
+            return f"{key} must be a number"
+    if h.get("stop_reason") is not None and not isinstance(h["stop_reason"], str):
+        return "stop_reason must be text"
+    return None
 
 
 def _json_default(value: Any) -> Any:

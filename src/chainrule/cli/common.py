@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -43,6 +45,19 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 class UsageError(ChainruleError, ValueError):
     """An option value or a combination of options that cannot work (exit status 2)."""
+
+
+def check_out(out: str | os.PathLike[str] | None, *inputs: str | os.PathLike[str] | None) -> None:
+    """Refuse an output path that is a folder or one of the command's own input files, before
+    any work is done (an atomic write would replace the input with the output)."""
+    if out is None:
+        return
+    path = Path(out)
+    if path.is_dir():
+        raise UsageError(f"{out} is a folder; give the output a file name")
+    for given in inputs:
+        if given is not None and path.exists() and Path(given).exists() and path.samefile(given):
+            raise UsageError(f"{out} is also an input of this command; write elsewhere")
 
 
 def note(message: str) -> None:
@@ -207,9 +222,14 @@ def read_labelled(
             i = next(i for i, row in enumerate(rows) if not _is_number(row[t]))
             _number(rows[i][t], at[i], "target")
         return X, raw.astype(np.float64)
-    if net.classes is None:
-        return X, raw
-    return X, match_labels(raw, net.classes, at)
+    if net.task == "multilabel":
+        raise DataError(
+            f"{path}: the model has {net.n_outputs} 0/1 outputs per sample (multilabel); this "
+            "command reads one target column"
+        )
+    # a model saved without class labels predicts class indices: 0/1, or 0..n_outputs − 1
+    classes = net.classes if net.classes is not None else np.arange(max(2, net.n_outputs))
+    return X, match_labels(raw, classes, at)
 
 
 def match_labels(raw: np.ndarray, classes: np.ndarray, where: list[str]) -> np.ndarray:

@@ -66,6 +66,7 @@ def print_confusion(C: np.ndarray, classes: Any, plain: bool = False) -> None:
     if not plain:
         try:
             from rich.console import Console
+            from rich.markup import escape
             from rich.table import Table
         except ImportError:
             plain = True
@@ -79,8 +80,8 @@ def print_confusion(C: np.ndarray, classes: Any, plain: bool = False) -> None:
     table = Table(title=title)
     table.add_column("true \\ predicted", style="bold")
     for label in labels:
-        table.add_column(label, justify="right")
+        table.add_column(escape(label), justify="right")  # a label is text, not rich markup
     for i, (label, row) in enumerate(zip(labels, C, strict=True)):
         cells = [f"[bold]{n}[/bold]" if j == i else str(n) for j, n in enumerate(row)]
-        table.add_row(label, *cells)
+        table.add_row(escape(label), *cells)
     Console().print(table)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from chainrule.cli.common import HelpFormatter, UsageError, read_labelled
+from chainrule.cli.common import HelpFormatter, UsageError, check_out, read_labelled
 from chainrule.explain import explain, lecture_example, render
 from chainrule.files import atomic_write_text
 from chainrule.modelfile import load
@@ -56,6 +56,7 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_out(args.out, args.model, args.data)
     sample = _row(args.row)
     if args.lecture:
         if args.model is not None or args.data is not None:

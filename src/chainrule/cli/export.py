@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from chainrule.cli.common import check_out
 from chainrule.onnx_export import export_command
 
 
@@ -26,4 +27,5 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_out(args.out, args.model)
     return export_command(args.model, args.out)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.cli.common import UsageError, read_features, target_option
+from chainrule.cli.common import UsageError, check_out, read_features, target_option
 from chainrule.files import atomic_write_text
 from chainrule.modelfile import load
 
@@ -45,6 +45,7 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_out(args.out, args.model, args.data)
     net = load(args.model)
     if args.proba and net.task == "regression":
         raise UsageError("--proba: this model does regression; it has no class probabilities")

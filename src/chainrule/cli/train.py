@@ -26,6 +26,7 @@ import numpy as np
 from chainrule.cli.common import (
     HelpFormatter,
     UsageError,
+    check_out,
     class_list,
     format_scores,
     load_labelled_csv,
@@ -211,11 +212,13 @@ def run(args: argparse.Namespace) -> int:
     from chainrule.train import TrainingDivergedError, fit
 
     check_options(args)
+    check_out(args.out, args.data)  # before reading any data (and again for a default name)
     hidden = hidden_sizes(args.hidden)
     ds, name = load_data(args)
     out = Path(args.out) if args.out else Path(f"{name}.chainrule")
     if not (out.parent if str(out.parent) else Path(".")).is_dir():
         raise UsageError(f"--out {out}: the folder {out.parent} does not exist")
+    check_out(out, args.data)
     X_train, X_test, y_train, y_test = train_test_split(
         ds.X, ds.y, test_size=args.test_size, seed=0
     )
