@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -674,3 +675,25 @@ def test_an_output_that_is_a_folder_or_an_input_is_refused_before_any_work(
         assert "is a folder" in err or "is also an input" in err
     assert victim.read_bytes() == moons_csv.read_bytes()
     assert list(folder.iterdir()) == []
+
+
+def test_features_and_targets_near_float64s_limits_train_and_score(capsys, tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 2))
+    big = X.copy()
+    big[::10, 0] = 1e300  # the standardiser's squares would overflow
+    labels = np.where(X[:, 1] > 0, "yes", "no")
+    rows = [[*x, lab] for x, lab in zip(big, labels, strict=True)]
+    data = write_csv(tmp_path / "big.csv", ["x1", "x2", "label"], rows)
+    t = 1e200 * (1 + X[:, 0] + 0.5 * X[:, 1])  # a regression target in huge units
+    rows = [[*x, v] for x, v in zip(X, t, strict=True)]
+    reg = write_csv(tmp_path / "reg.csv", ["x1", "x2", "t"], rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        code, out, err = run(capsys, "train", data, "--epochs", 5, "--quiet", "--no-loss-plot",
+                             "--out", tmp_path / "big.chainrule")  # fmt: skip
+        assert code == 0, err
+        code, out, err = run(capsys, "train", reg, "--epochs", 30, "--quiet", "--no-loss-plot",
+                             "--out", tmp_path / "reg.chainrule")  # fmt: skip
+        assert code == 0, err
+        assert score(out, "test", "R²") > 0.9  # MSE itself is past float64: inf, said plainly

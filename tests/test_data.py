@@ -441,3 +441,29 @@ def test_load_dataset_names_and_errors(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn", None)  # as if scikit-learn were not installed
     with pytest.raises(ImportError, match=r"pip install 'chainrule\[sklearn\]'"):
         load_dataset("iris")
+
+
+def test_standardizer_fits_finite_data_of_any_magnitude_without_warnings():
+    import warnings
+
+    from chainrule.data import Standardizer, mean_std
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 3))
+    X[::10, 0] = 1e300  # squaring these overflows the plain formula
+    X[:, 2] *= 1e-300
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mean, std = mean_std(X)
+        scaler = Standardizer().fit(X)
+        Z = scaler.transform(X)
+    exact_mean = np.mean(X[:, 0] / 1e300) * 1e300
+    assert mean[0] == pytest.approx(exact_mean, rel=1e-12)
+    assert std[0] == pytest.approx(np.std(X[:, 0] / 1e300) * 1e300, rel=1e-12)
+    assert mean[1] == pytest.approx(X[:, 1].mean(), rel=1e-12)
+    assert std[1] == pytest.approx(X[:, 1].std(), rel=1e-12)
+    # the plain std of values near 1e-300 underflows to 0 (the column would look constant)
+    assert X[:, 2].std() == 0
+    assert std[2] == pytest.approx(np.std(X[:, 2] * 1e300) * 1e-300, rel=1e-12)
+    assert np.isfinite(Z).all() and np.isfinite(scaler.scale_).all()
+    np.testing.assert_allclose(Z.std(axis=0), 1.0, rtol=1e-9)

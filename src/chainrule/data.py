@@ -281,6 +281,26 @@ def as_arrays(X, y=None) -> tuple[np.ndarray, np.ndarray | None, list[str] | Non
     return X, y, names
 
 
+def mean_std(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each column's mean and standard deviation in float64, for finite data of any magnitude.
+
+    The plain formulas square the deviations, which overflows from about 1e154 on and underflows
+    to 0 below about 1e-162 (a column of such tiny values would look constant). A column whose
+    largest magnitude m lies outside [1e-100, 1e100] is computed divided by m (every value then
+    in [−1, 1]) and the results multiplied back by m.
+    """
+    m = np.maximum(X.max(axis=0), -X.min(axis=0)).astype(np.float64)  # no |X| temporary
+    with np.errstate(over="ignore", invalid="ignore"):  # only in the columns redone below
+        mean = X.mean(axis=0, dtype=np.float64)
+        std = X.std(axis=0, dtype=np.float64)
+    rescale = (m > 1e100) | ((m < 1e-100) & (m > 0))
+    if rescale.any():
+        cols = X[:, rescale].astype(np.float64) / m[rescale]
+        mean[rescale] = cols.mean(axis=0) * m[rescale]
+        std[rescale] = cols.std(axis=0) * m[rescale]
+    return mean, std
+
+
 def _is_pandas(obj, kind: str) -> bool:
     pandas = sys.modules.get("pandas")  # a pandas object means pandas is already imported
     return pandas is not None and isinstance(obj, getattr(pandas, kind))
@@ -362,8 +382,7 @@ class Standardizer:
 
     def fit(self, X) -> Standardizer:
         X = _float_matrix(X)
-        mean = X.mean(axis=0, dtype=np.float64)
-        std = X.std(axis=0, dtype=np.float64)
+        mean, std = mean_std(X)
         # Rounding leaves a constant column a std of a few ulps of its mean, not exactly 0.
         constant = std <= 10 * np.finfo(np.float64).eps * np.abs(mean)
         self.mean_ = np.where(constant, X[0], mean).astype(X.dtype)  # so constants map to 0

@@ -256,13 +256,23 @@ def accuracy(labels: np.ndarray, predicted: np.ndarray) -> float:
     return float(np.mean(np.asarray(labels) == np.asarray(predicted)))
 
 
+def _scaled(y: np.ndarray, yhat: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """y and ŷ divided by s = their largest magnitude (1 if 0), and s: squares of the scaled
+    values cannot overflow, whatever the targets' units."""
+    y, yhat = np.asarray(y, float), np.asarray(yhat, float)
+    s = float(max(np.abs(y).max(initial=0), np.abs(yhat).max(initial=0))) or 1.0
+    return y / s, yhat / s, s
+
+
 def mse(y: np.ndarray, yhat: np.ndarray) -> float:
-    return float(np.mean((np.asarray(y, float) - np.asarray(yhat, float)) ** 2))
+    y, yhat, s = _scaled(y, yhat)
+    with np.errstate(over="ignore"):  # past float64's range the honest value is inf
+        return float(np.mean((y - yhat) ** 2) * s * s)
 
 
 def r2(y: np.ndarray, yhat: np.ndarray) -> float:
     """1 − SS_res / SS_tot (scikit-learn's ``r2_score``; 0 for a constant target predicted)."""
-    y, yhat = np.asarray(y, float), np.asarray(yhat, float)
+    y, yhat, _ = _scaled(y, yhat)  # the ratio does not depend on the units
     total = float(np.sum((y - y.mean()) ** 2))
     residual = float(np.sum((y - yhat) ** 2))
     if total == 0:

@@ -34,6 +34,7 @@ from chainrule.cli.common import (
     scores,
     target_option,
 )
+from chainrule.data import mean_std
 from chainrule.datasets import DATASETS, Dataset, load_dataset, train_test_split
 from chainrule.network import MLP
 
@@ -232,7 +233,8 @@ def run(args: argparse.Namespace) -> int:
     )
     net.feature_names, net.target_name = list(ds.feature_names), ds.target_name
     if regression:
-        mean, scale = float(y_train.mean()), float(y_train.std()) or 1.0
+        centre, spread = mean_std(np.asarray(y_train, dtype=np.float64).reshape(-1, 1))
+        mean, scale = float(centre[0]), float(spread[0]) or 1.0
         y_fit = (y_train - mean) / scale
     else:
         net.classes = np.sort(ds.classes)  # the network's classes are sorted labels
