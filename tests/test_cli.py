@@ -697,3 +697,19 @@ def test_features_and_targets_near_float64s_limits_train_and_score(capsys, tmp_p
                              "--out", tmp_path / "reg.chainrule")  # fmt: skip
         assert code == 0, err
         assert score(out, "test", "R²") > 0.9  # MSE itself is past float64: inf, said plainly
+
+
+def test_predict_refuses_a_column_name_that_appears_twice(capsys, tmp_path, moons_model):
+    rows = [["999", "0.1", "0.2"], ["999", "0.3", "0.4"]]
+    data = write_csv(tmp_path / "dup.csv", ["x1", "x1", "x2"], rows)
+    for command in ("predict", "evaluate"):
+        code, out, err = run(capsys, command, moons_model, data)
+        assert code == 2 and out == ""
+        assert "column 'x1': the name appears twice (columns 1 and 2)" in err
+
+
+def test_a_network_too_large_for_memory_is_one_error_line(capsys, tmp_path, moons_csv):
+    code, _, err = run(capsys, "train", moons_csv, "--target", "label", "--hidden",
+                       "99999999999", "--out", tmp_path / "m.chainrule")  # fmt: skip
+    assert code == 1
+    assert err.startswith("chainrule train: error: not enough memory") and err.count("\n") == 1

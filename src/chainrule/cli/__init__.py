@@ -73,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`chainrule explain ... | head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except MemoryError as err:  # e.g. --hidden 99999999999
+        print(f"{name}: error: not enough memory for this ({err})", file=sys.stderr)
+        return 1
     except ImportError as err:  # an optional package the command needs
         print(f"{name}: error: {err}", file=sys.stderr)
         return 1

@@ -138,6 +138,12 @@ def read_table(path: str) -> tuple[list[str], list[list[str]], list[int], str]:
     if len(rows) == 1:
         raise DataError(f"{path}, line {numbers[0]}: the file has a header but no data rows")
     header = rows[0]
+    for j, cell in enumerate(header):  # a name twice would make a column ambiguous
+        if cell and cell in header[:j]:
+            raise DataError(
+                f"{path}, line {numbers[0]}, column {cell!r}: the name appears twice (columns "
+                f"{header.index(cell) + 1} and {j + 1}); give each column its own name"
+            )
     for row, line in zip(rows[1:], numbers[1:], strict=True):
         if len(row) != len(header):
             _ragged(str(path), line, row, header, delimiter)
