@@ -438,8 +438,8 @@ def test_labels_a_model_file_cannot_store_are_refused_before_anything_is_written
         ({"history": {"metrics": {"accuracy": ["x"]}}}, "metrics must map"),
         ({"history": {"epochs_run": "3"}}, "epochs_run must be a number"),
         ({"history": {"stop_reason": 7}}, "stop_reason must be text"),
-        ({"classes": ["a", "a", "b"], "classes_dtype": "<U1"}, "repeat one"),
-        ({"classes": ["a", "b"], "classes_dtype": "<U1"}, "2 labels for a multiclass network"),
+        ({"classes": ["a", "a", "b"], "classes_dtype": "<U1"}, "not a list of distinct labels"),
+        ({"classes": ["a", "b"], "classes_dtype": "<U1"}, "2 class labels for a multiclass"),
     ],
     ids=lambda v: str(v)[:40],
 )
@@ -456,7 +456,21 @@ def test_a_binary_model_with_three_labels_is_refused(tmp_path):
     net = make_net(sizes=(4, 3, 1), output="sigmoid")
     meta, arrays = saved_parts(tmp_path, net)
     meta.update(classes=["a", "b", "c"], classes_dtype="<U1")
-    refused(write_archive(tmp_path / "edited.chainrule", meta, arrays), "3 labels for a binary")
+    refused(write_archive(tmp_path / "edited.chainrule", meta, arrays), "3 class labels for a bin")
     meta.update(classes=["no", "yes"], classes_dtype="<U3")  # two: fine
     back = load(write_archive(tmp_path / "ok.chainrule", meta, arrays))
     assert back.classes.tolist() == ["no", "yes"]
+
+
+def test_labels_that_load_would_refuse_are_not_saved(tmp_path):
+    net = make_net(sizes=(4, 3, 1), output="sigmoid")
+    for labels, match in ((["a", "b", "c"], "3 class labels for a binary"), (["a", "a"], "dist")):
+        net.classes = np.array(labels)
+        with pytest.raises(ModelFileError, match=match):
+            save(net, tmp_path / "m.chainrule")
+    assert list(tmp_path.iterdir()) == []
+    net.classes = np.array(["no", "yes"])
+    assert load(save(net, tmp_path / "m.chainrule")).classes.tolist() == ["no", "yes"]
+    reg = cr.MLP([4, 3, 1], output="sigmoid", loss="squared_error", seed=0)
+    reg.classes = np.array(["no", "yes"])
+    assert load(save(reg, tmp_path / "r.chainrule")).classes.tolist() == ["no", "yes"]

@@ -92,6 +92,9 @@ def save(net: Sequential, path: str | os.PathLike[str], history: Any = None) -> 
     classes = net.classes
     if classes is not None and np.asarray(classes).dtype == object:
         classes = np.asarray(np.asarray(classes).tolist())  # e.g. pandas labels: str or numbers
+    problem = None if classes is None else _labels_problem(net, np.asarray(classes))
+    if problem:  # a file that load() would refuse is not written
+        raise ModelFileError(f"cannot save the model to {path}: {problem}")
     if classes is not None and np.asarray(classes).dtype.kind not in "biufU":
         labels = np.asarray(classes)
         raise ModelFileError(
@@ -298,14 +301,9 @@ def _restore_extras(path: Path, net: Sequential, meta: dict[str, Any]) -> None:
             net.classes = np.asarray(meta["classes"], dtype=dtype)
             if net.classes.ndim != 1 or len(net.classes) < 2:
                 raise ValueError(f"expected a list of at least 2 labels, got {meta['classes']!r}")
-            if len(np.unique(net.classes)) != len(net.classes):
-                raise ValueError(f"the labels {net.classes.tolist()!r} repeat one")
-            wanted = {"binary": 2, "multiclass": net.n_outputs}.get(net.task, len(net.classes))
-            if len(net.classes) != wanted or net.task == "regression":
-                raise ValueError(
-                    f"{len(net.classes)} labels for a {net.task} network with "
-                    f"{net.n_outputs} output(s)"
-                )
+            problem = _labels_problem(net, net.classes)
+            if problem:
+                raise ValueError(problem)
         if meta.get("scaler") is not None:
             net.scaler = Standardizer.from_dict(meta["scaler"])
             if net.scaler.mean_.shape != (net.n_features,):
@@ -328,6 +326,17 @@ def _restore_extras(path: Path, net: Sequential, meta: dict[str, Any]) -> None:
     net.target_name = None if target is None else str(target)
     net.history = meta.get("history")
     net.metadata = {key: meta.get(key) for key in ("format_version", "library_version", "created")}
+
+
+def _labels_problem(net: Sequential, classes: np.ndarray) -> str | None:
+    """What makes ``classes`` unusable as ``net``'s class labels, if anything: a label twice, or
+    not one per class (2 for one sigmoid output, one per softmax output)."""
+    if classes.ndim != 1 or len(np.unique(classes)) != len(classes):
+        return f"the class labels {classes.tolist()!r} are not a list of distinct labels"
+    wanted = {"binary": 2, "multiclass": net.n_outputs}.get(net.task, len(classes))
+    if len(classes) != wanted:
+        return f"{len(classes)} class labels for a {net.task} network of {net.n_outputs} output(s)"
+    return None
 
 
 def _history_problem(h: Any) -> str | None:
