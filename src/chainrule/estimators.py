@@ -33,6 +33,7 @@ from chainrule.layers import activation_name
 from chainrule.network import MLP
 from chainrule.optim import get_optimizer
 from chainrule.train import fit as train_fit
+from chainrule.training_data import ValidationSplitError
 
 __all__ = ["MLPEstimator"]
 
@@ -210,14 +211,11 @@ class MLPEstimator(BaseEstimator):
                 seed=self._rng,
                 verbose=int(self.verbose),
             )
-        except TrainingError as err:  # fit's advice names its own arguments: say it in ours
-            if not (early and str(err).startswith("fit: validation=")):
-                raise
-            reason = str(err).removeprefix("fit: ").split("; pass validation=")[0]
+        except ValidationSplitError as err:  # fit's advice names its arguments: say it in ours
             raise TrainingError(
                 f"{type(self).__name__}: early_stopping=True holds out validation_fraction="
                 f"{self.validation_fraction} of the {n} samples, which cannot be done here "
-                f"({reason}); use more samples, another validation_fraction, or "
+                f"({err.reason}); use more samples, another validation_fraction, or "
                 "early_stopping=False"
             ) from None
         n_train = n - (int(np.ceil(self.validation_fraction * n)) if early else 0)

@@ -89,27 +89,26 @@ def save(net: Sequential, path: str | os.PathLike[str], history: Any = None) -> 
                 "diverged; try a smaller learning rate or clip_norm), and such a file could not "
                 "be loaded"
             )
-    classes = net.classes
-    if classes is not None and np.asarray(classes).dtype == object:
-        classes = np.asarray(np.asarray(classes).tolist())  # e.g. pandas labels: str or numbers
-    problem = None if classes is None else _labels_problem(net, np.asarray(classes))
-    if problem:  # a file that load() would refuse is not written
-        raise ModelFileError(f"cannot save the model to {path}: {problem}")
-    if classes is not None and np.asarray(classes).dtype.kind not in "biufU":
-        labels = np.asarray(classes)
+    classes = None if net.classes is None else np.asarray(net.classes)
+    if classes is not None and classes.dtype == object:
+        classes = np.asarray(classes.tolist())  # e.g. pandas labels: str or numbers
+    if classes is not None and classes.dtype.kind not in "biufU":
         raise ModelFileError(
-            f"cannot save the model to {path}: its class labels ({labels[0]!r}, … of dtype "
-            f"{labels.dtype}) are not strings, numbers or booleans, which is what a model file "
+            f"cannot save the model to {path}: its class labels ({classes[0]!r}, … of dtype "
+            f"{classes.dtype}) are not strings, numbers or booleans, which is what a model file "
             "stores; convert the labels (e.g. y.astype(str)) and fit again"
         )
+    problem = None if classes is None else _labels_problem(net, classes)
+    if problem:  # a file that load() would refuse is not written
+        raise ModelFileError(f"cannot save the model to {path}: {problem}")
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "library_version": __version__,
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "config": net.get_config(),
-        "classes": None if classes is None else np.asarray(classes).tolist(),
-        "classes_dtype": None if classes is None else np.asarray(classes).dtype.str,
+        "classes": None if classes is None else classes.tolist(),
+        "classes_dtype": None if classes is None else classes.dtype.str,
         "feature_names": None if net.feature_names is None else list(net.feature_names),
         "target_name": getattr(net, "target_name", None),
         "scaler": None if net.scaler is None else net.scaler.to_dict(),

@@ -60,6 +60,7 @@ except ImportError as err:  # pragma: no cover - depends on the environment
         f'chainrule.sklearn needs scikit-learn: `pip install "chainrule[sklearn]"` ({err})'
     ) from None
 
+from chainrule.data import _is_number
 from chainrule.estimators import MLPEstimator
 from chainrule.modes import no_grad
 from chainrule.ops import log_sigmoid, log_softmax
@@ -249,14 +250,6 @@ class MLPClassifier(ClassifierMixin, MLPEstimator):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
-
-
-def _is_number(value: Any) -> bool:
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 class MLPRegressor(RegressorMixin, MLPEstimator):

@@ -118,9 +118,9 @@ def _split(n: int, validation: Any, labels: Any, rng: np.random.Generator) -> An
         )
     strat = labels is not None
     if strat and 0 < (counts := np.bincount(labels)).min(initial=n, where=counts > 0) < 2:
-        raise TrainingError(
-            f"fit: validation={validation} is split by class, so each class needs 2 samples or "
-            "more, and one has only 1; pass validation=(X_val, y_val) or None"
+        raise ValidationSplitError(
+            validation,
+            "is split by class, so each class needs 2 samples or more, and one has only 1",
         )
     try:
         index = np.arange(n)
@@ -128,8 +128,17 @@ def _split(n: int, validation: Any, labels: Any, rng: np.random.Generator) -> An
             index, labels if strat else index, float(validation), stratify=strat, seed=rng
         )
     except DataError as err:
-        raise TrainingError(f"fit: validation={validation} of {n} samples: {err}") from None
+        raise ValidationSplitError(validation, f"of {n} samples: {err}") from None
     return np.sort(train), np.sort(val)
+
+
+class ValidationSplitError(TrainingError):
+    """A validation fraction that cannot be held out of this data; ``reason`` says why (the
+    estimators, whose parameter is ``validation_fraction``, put it in their own words)."""
+
+    def __init__(self, validation: float, reason: str) -> None:
+        self.reason = f"validation={validation} {reason}"
+        super().__init__(f"fit: {self.reason}; pass validation=(X_val, y_val) or None")
 
 
 def prepare(

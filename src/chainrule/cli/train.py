@@ -213,13 +213,14 @@ def run(args: argparse.Namespace) -> int:
     from chainrule.train import TrainingDivergedError, fit
 
     check_options(args)
-    check_out(args.out, args.data)  # before reading any data (and again for a default name)
+    check_out(args.out, args.data)  # before reading any data
     hidden = hidden_sizes(args.hidden)
     ds, name = load_data(args)
     out = Path(args.out) if args.out else Path(f"{name}.chainrule")
     if not (out.parent if str(out.parent) else Path(".")).is_dir():
         raise UsageError(f"--out {out}: the folder {out.parent} does not exist")
-    check_out(out, args.data)
+    if not args.out:  # the default name, known only now (a given --out was checked above)
+        check_out(out, args.data)
     X_train, X_test, y_train, y_test = train_test_split(
         ds.X, ds.y, test_size=args.test_size, seed=0
     )
