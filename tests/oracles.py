@@ -4,7 +4,7 @@
 (the gradients of Σ v ⊙ f(x) for a fixed random v, with respect to every input) and compares it,
 and the forward value, with independent answers:
 
-1. central finite differences, through the library's own :func:`chainrule.gradcheck`;
+1. central finite differences, through the library's own :func:`chainrule.engine.gradcheck`;
 2. HIPS autograd, an independent reverse-mode autodiff (always installed for the tests);
 3. PyTorch in float64, when ``torch`` can be imported (it is optional; without it that oracle is
    skipped, and tests that need nothing but torch skip through :func:`torch_only`).

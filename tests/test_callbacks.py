@@ -14,17 +14,17 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.callbacks import Callback, EarlyStopping, History
-from chainrule.datasets import make_moons
-from chainrule.modelfile import load
-from chainrule.progress import (
+from chainrule.training.callbacks import Callback, EarlyStopping, History
+from chainrule.data.datasets import make_moons
+from chainrule.io.modelfile import load
+from chainrule.training.progress import (
     ProgressBar,
     ProgressLines,
     format_epoch,
     format_summary,
     progress_callback,
 )
-from chainrule.train import TrainingDivergedError, TrainingError
+from chainrule.training.loop import TrainingDivergedError, TrainingError
 
 X, Y = make_moons(120, noise=0.1, seed=0)
 

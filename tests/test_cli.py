@@ -21,9 +21,9 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-import chainrule.train
+import chainrule.training.loop
 from chainrule.cli import main
-from chainrule.datasets import make_moons
+from chainrule.data.datasets import make_moons
 
 HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 
@@ -335,9 +335,9 @@ class _StopAtEpoch(chainrule.Callback):
 
 
 def test_ctrl_c_saves_what_it_has_and_exits_130(capsys, tmp_path, monkeypatch):
-    real_fit = chainrule.train.fit
+    real_fit = chainrule.training.loop.fit
     monkeypatch.setattr(
-        chainrule.train, "fit", lambda *a, **kw: real_fit(*a, **kw, callbacks=[_StopAtEpoch()])
+        chainrule.training.loop, "fit", lambda *a, **kw: real_fit(*a, **kw, callbacks=[_StopAtEpoch()])
     )
     out = tmp_path / "stopped.chainrule"
     code, stdout, err = run(

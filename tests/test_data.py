@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.data import Standardizer, as_arrays, load_csv
-from chainrule.datasets import (
+from chainrule.data.tables import Standardizer, as_arrays, load_csv
+from chainrule.data.datasets import (
     DATASETS,
     DataError,
     Dataset,
@@ -446,7 +446,7 @@ def test_load_dataset_names_and_errors(monkeypatch):
 def test_standardizer_fits_finite_data_of_any_magnitude_without_warnings():
     import warnings
 
-    from chainrule.data import Standardizer, mean_std
+    from chainrule.data.tables import Standardizer, mean_std
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((60, 3))

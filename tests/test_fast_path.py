@@ -1,7 +1,7 @@
 """The recorded step (``net.train_step``, ``net.step``) gives the engine's gradients, bit for bit.
 
 A training step is recorded once through the engine and replayed afterwards
-(:class:`chainrule.compiled.Program`). It must not be a second gradient path: for every hidden
+(:class:`chainrule.engine.replay.Program`). It must not be a second gradient path: for every hidden
 activation, every (output, loss) pair, both dtypes, with and without sample weights, the replay's
 E and ∇E must equal those of the general reverse pass (``net._value_and_gradients``, which
 ``gradcheck`` and the explainer use) exactly — ``np.array_equal``, not a tolerance — on batches
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.compiled import Program
+from chainrule.engine.replay import Program
 from network_cases import HIDDEN, OUTPUT_LOSS, random_targets
 
 DTYPES = [np.float32, np.float64]
@@ -187,7 +187,7 @@ def test_a_graph_reaching_ops_made_before_recording_is_not_recorded():
 def test_the_fast_stable_sigmoid_is_the_textbook_stable_form_bit_for_bit(dtype):
     """σ = max(e^(−|x|), sign or [x ≥ 0]) / (1 + e^(−|x|)) equals where(x ≥ 0, 1, e)/(1 + e)
     whenever e^(−x) could overflow (or e is given); otherwise it is 1/(1 + e^(−x)) itself."""
-    from chainrule.ops.activations import stable_sigmoid
+    from chainrule.engine.ops.activations import stable_sigmoid
 
     fi = np.finfo(dtype)
     special = [0.0, -0.0, 1e4, -1e4, fi.tiny, -fi.tiny, fi.smallest_subnormal, fi.max, -fi.max]
@@ -209,7 +209,7 @@ def test_the_fast_stable_sigmoid_is_the_textbook_stable_form_bit_for_bit(dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 def test_sigmoid_takes_the_plain_formula_where_it_cannot_overflow_and_stays_within_4_ulps(dtype):
-    from chainrule.ops.activations import _EXP_SAFE, stable_sigmoid
+    from chainrule.engine.ops.activations import _EXP_SAFE, stable_sigmoid
 
     bound = _EXP_SAFE[np.dtype(dtype)]
     rng = np.random.default_rng(9)

@@ -1,11 +1,11 @@
-"""chainrule.files: a file is replaced whole or not at all."""
+"""chainrule.io.atomic: a file is replaced whole or not at all."""
 
 import os
 import stat
 
 import pytest
 
-from chainrule.files import atomic_write, atomic_write_bytes, atomic_write_text
+from chainrule.io.atomic import atomic_write, atomic_write_bytes, atomic_write_text
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path):

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.data import Standardizer
-from chainrule.interop import from_sklearn, from_torch, to_sklearn, to_torch
+from chainrule.data.tables import Standardizer
+from chainrule.io.interop import from_sklearn, from_torch, to_sklearn, to_torch
 
 rng = np.random.default_rng(0)
 X = rng.normal(size=(60, 4))

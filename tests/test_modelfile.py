@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule import modelfile
-from chainrule.data import Standardizer
-from chainrule.modelfile import FORMAT_VERSION, ModelFileError, load, save
+from chainrule.io import modelfile
+from chainrule.data.tables import Standardizer
+from chainrule.io.modelfile import FORMAT_VERSION, ModelFileError, load, save
 
 
 def make_net(sizes=(4, 5, 3), output="softmax", dtype=np.float64, seed=0):

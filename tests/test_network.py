@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.init import he_normal, he_uniform, xavier_normal, xavier_uniform
+from chainrule.nn.initializers import he_normal, he_uniform, xavier_normal, xavier_uniform
 
 rng = np.random.default_rng(0)
 X = rng.normal(size=(5, 2))

@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.ops.affine import Affine
+from chainrule.engine.ops.affine import Affine
 from network_cases import HIDDEN, OUTPUT_LOSS, random_targets
 
 RTOL = 1e-8  # autograd and PyTorch: exact up to rounding

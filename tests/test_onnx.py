@@ -2,7 +2,7 @@
 
 Every hidden activation × every output, float32 and float64, with and without the stored
 standardisation; the graph's names, dynamic batch and metadata; the atomic write; and the
-``chainrule export`` entry point (:func:`chainrule.onnx_export.export_command`).
+``chainrule export`` entry point (:func:`chainrule.io.onnx_export.export_command`).
 """
 
 import json
@@ -16,8 +16,8 @@ onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
 import chainrule as cr  # noqa: E402
-from chainrule.data import Standardizer  # noqa: E402
-from chainrule.onnx_export import export_command, onnx_model, to_onnx  # noqa: E402
+from chainrule.data.tables import Standardizer  # noqa: E402
+from chainrule.io.onnx_export import export_command, onnx_model, to_onnx  # noqa: E402
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "identity"]
 OUTPUTS = {"sigmoid": 2, "softmax": 3, "identity": 2}  # output → units

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule import optim, schedules
-from chainrule.optim import OptimizerError, OptimizerTypeError
+from chainrule.training import optim, schedules
+from chainrule.training.optim import OptimizerError, OptimizerTypeError
 
 SHAPES = [(4, 3), (3, 2), (5,)]
 N_STEPS = 6

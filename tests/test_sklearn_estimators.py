@@ -24,7 +24,7 @@ from sklearn.preprocessing import StandardScaler
 
 import chainrule as cr
 from chainrule.sklearn import MLPClassifier, MLPRegressor
-from chainrule.train import History
+from chainrule.training.loop import History
 
 #: settings that train these small problems quickly and to convergence (no ConvergenceWarning)
 FAST = {"hidden_layer_sizes": (16,), "learning_rate_init": 0.05, "tol": 1e-3, "max_iter": 500,
@@ -325,7 +325,7 @@ def test_convergence_warning_and_tol_stop():
 
 
 def test_one_training_path():
-    """The estimator trains through chainrule.train.fit: its History is the network's."""
+    """The estimator trains through chainrule.training.loop.fit: its History is the network's."""
     X, y = moons(80)
     clf = MLPClassifier(**FAST).fit(X, y)
     assert isinstance(clf.network_.history, History)
@@ -397,7 +397,7 @@ def test_pickle_and_continue():
 
 
 def test_interop_reads_the_estimator_like_sklearns():
-    from chainrule.interop import from_sklearn
+    from chainrule.io.interop import from_sklearn
 
     X, y = blobs(90)
     clf = MLPClassifier(**FAST).fit(X, y)

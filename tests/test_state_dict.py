@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.data import Standardizer
-from chainrule.torch_io import (
+from chainrule.data.tables import Standardizer
+from chainrule.io.torch_io import (
     from_state_dict,
     load_safetensors,
     save_safetensors,
@@ -181,7 +181,7 @@ def test_safetensors_into_a_given_network_or_config(tmp_path):
 
 # -- through PyTorch and back ---------------------------------------------------------------------
 def torch_loss(torch, net, module, Xt, y):
-    """chainrule's E in PyTorch: the same conventions (see chainrule.losses)."""
+    """chainrule's E in PyTorch: the same conventions (see chainrule.nn.losses)."""
     if net.loss == "cross_entropy":
         return torch.nn.CrossEntropyLoss()(module[:-1](Xt), torch.as_tensor(y))
     if net.loss == "binary_cross_entropy":
@@ -192,7 +192,7 @@ def torch_loss(torch, net, module, Xt, y):
 @pytest.mark.parametrize("sizes,hidden,output", [*NETS, ([4, 5, 1], "sigmoid", "sigmoid")])
 def test_one_sgd_step_in_torch_equals_net_step(sizes, hidden, output):
     torch = pytest.importorskip("torch")
-    from chainrule.interop import to_torch
+    from chainrule.io.interop import to_torch
 
     net = random_net(sizes, hidden, output)
     y = targets(net)
@@ -213,7 +213,7 @@ def test_one_sgd_step_in_torch_equals_net_step(sizes, hidden, output):
 
 def test_fine_tune_in_torch_and_back_keeps_improving():
     torch = pytest.importorskip("torch")
-    from chainrule.interop import to_torch
+    from chainrule.io.interop import to_torch
 
     Xm, ym = cr.make_moons(n=200, noise=0.2, seed=0)
     net = cr.MLP([2, 16, 1], hidden="tanh", output="sigmoid", seed=0)

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule import optim, schedules
-from chainrule.callbacks import Callback, History
-from chainrule.datasets import make_blobs, make_moons, train_test_split
+from chainrule.training import optim, schedules
+from chainrule.training.callbacks import Callback, History
+from chainrule.data.datasets import make_blobs, make_moons, train_test_split
 from chainrule.errors import ChainruleError
-from chainrule.train import TrainingDivergedError, TrainingError, fit
+from chainrule.training.loop import TrainingDivergedError, TrainingError, fit
 
 X, Y = make_moons(120, noise=0.1, seed=0)  # 60 of each class, shuffled
 

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.data import as_arrays
-from chainrule.datasets import DataError, Dataset, encode_labels
-from chainrule.validation import all_finite, check_X
+from chainrule.data.tables import as_arrays
+from chainrule.data.datasets import DataError, Dataset, encode_labels
+from chainrule.data.checks import all_finite, check_X
 
 
 @pytest.fixture(autouse=True, params=["elementwise", "sum first"])
@@ -21,12 +21,12 @@ def path(request, monkeypatch):
     """Every test twice: small arrays take the elementwise check, large ones the sum first; here
     the threshold moves so that both paths see every case."""
     if request.param == "sum first":
-        monkeypatch.setattr("chainrule.validation._SUM_FIRST", 0)
+        monkeypatch.setattr("chainrule.data.checks._SUM_FIRST", 0)
     return request.param
 
 
 def test_the_threshold_picks_the_sum_for_large_arrays_only(path):
-    from chainrule import validation
+    from chainrule.data import checks as validation
 
     assert (validation._SUM_FIRST == 0) == (path == "sum first")
     assert validation._SUM_FIRST in (0, 1 << 22)
@@ -121,7 +121,7 @@ def test_fit_names_the_row_and_column_of_a_bad_value(bad):
 
 @pytest.mark.parametrize("bad", [0.5, 2.0, -1.0, 1 + 2**-52, 5e-324, -5e-324])
 def test_binary_targets_other_than_0_and_1_are_named_by_cell(bad):
-    from chainrule.validation import check_targets
+    from chainrule.data.checks import check_targets
 
     y = np.array([[0.0, 1.0], [1.0, 1.0], [-0.0, 0.0], [1.0, 0.0]])
     ok = check_targets(y, "binary_cross_entropy", 2, 4, np.dtype(np.float64))

@@ -18,10 +18,11 @@ by side), ``ops`` (the primitives), ``backprop`` (the reverse pass), ``functiona
 value_and_grad), ``gradcheck``, ``modes`` (no_grad, detect_anomaly), ``errors``.
 """
 
-from chainrule import callbacks, ops, optim, schedules
-from chainrule.callbacks import Callback, EarlyStopping, History
-from chainrule.data import Standardizer, as_arrays, load_csv
-from chainrule.datasets import (
+from chainrule.engine import ops
+from chainrule.training import callbacks, optim, schedules
+from chainrule.training.callbacks import Callback, EarlyStopping, History
+from chainrule.data.tables import Standardizer, as_arrays, load_csv
+from chainrule.data.datasets import (
     DATASETS,
     DataError,
     Dataset,
@@ -46,20 +47,20 @@ from chainrule.errors import (
     TrainingError,
 )
 from chainrule.explain import Explanation, explain
-from chainrule.function import Function, unbroadcast
-from chainrule.functional import grad, value_and_grad
-from chainrule.gradcheck import GradcheckReport, InputCheck, gradcheck
-from chainrule.interop import from_sklearn, from_torch, to_sklearn, to_torch
-from chainrule.layers import Dense, Parameter
-from chainrule.losses import (
+from chainrule.engine.function import Function, unbroadcast
+from chainrule.engine.grad import grad, value_and_grad
+from chainrule.engine.gradcheck import GradcheckReport, InputCheck, gradcheck
+from chainrule.io.interop import from_sklearn, from_torch, to_sklearn, to_torch
+from chainrule.nn.layers import Dense, Parameter
+from chainrule.nn.losses import (
     binary_cross_entropy_with_logits,
     cross_entropy_with_logits,
     squared_error,
 )
-from chainrule.modelfile import ModelFileError, load
-from chainrule.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
-from chainrule.network import MLP, Sequential, Trace, from_config, parse_weight
-from chainrule.ops import (
+from chainrule.io.modelfile import ModelFileError, load
+from chainrule.engine.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from chainrule.nn.network import MLP, Sequential, Trace, from_config, parse_weight
+from chainrule.engine.ops import (
     abs,
     add,
     astype,
@@ -94,11 +95,11 @@ from chainrule.ops import (
     transpose,
     where,
 )
-from chainrule.ops.affine import Affine, affine
-from chainrule.tensor import Tensor, as_tensor, tensor
-from chainrule.train import Trainer, TrainingDivergedError, fit
+from chainrule.engine.ops.affine import Affine, affine
+from chainrule.engine.tensor import Tensor, as_tensor, tensor
+from chainrule.training.loop import Trainer, TrainingDivergedError, fit
 
-__version__ = "0.1.0"
+from chainrule.version import __version__
 
 __all__ = [
     "DATASETS",

@@ -39,7 +39,7 @@ SUBCOMMANDS = (train, predict, evaluate, info, gradcheck, explain, export, playg
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from chainrule import __version__
+    from chainrule.version import __version__
 
     parser = argparse.ArgumentParser(
         prog="chainrule",

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.data import (
+from chainrule.data.tables import (
     _detect_delimiter,
     _is_number,
     _number,
@@ -26,9 +26,9 @@ from chainrule.data import (
     load_csv,
     read_lines,
 )
-from chainrule.datasets import DataError, Dataset, _show
+from chainrule.data.datasets import DataError, Dataset, _show
 from chainrule.errors import ChainruleError
-from chainrule.network import Sequential
+from chainrule.nn.network import Sequential
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.cli.common import accuracy, mse, r2, read_labelled
-from chainrule.modelfile import load
+from chainrule.io.modelfile import load
 
 
 def add_parser(commands: Any) -> None:

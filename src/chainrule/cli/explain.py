@@ -18,8 +18,8 @@ from typing import Any
 
 from chainrule.cli.common import HelpFormatter, UsageError, check_out, read_labelled
 from chainrule.explain import explain, lecture_example, render
-from chainrule.files import atomic_write_text
-from chainrule.modelfile import load
+from chainrule.io.atomic import atomic_write_text
+from chainrule.io.modelfile import load
 
 FORMATS = ("text", "md", "json", "html")
 

@@ -1,6 +1,6 @@
 """``chainrule export MODEL model.onnx``: write a saved model as ONNX (scaler included).
 
-See :func:`chainrule.onnx_export.to_onnx`; needs ``pip install 'chainrule[onnx]'``.
+See :func:`chainrule.io.onnx_export.to_onnx`; needs ``pip install 'chainrule[onnx]'``.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import argparse
 from typing import Any
 
 from chainrule.cli.common import check_out
-from chainrule.onnx_export import export_command
+from chainrule.io.onnx_export import export_command
 
 
 def add_parser(commands: Any) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.cli.common import class_list
-from chainrule.modelfile import load
+from chainrule.io.modelfile import load
 
 
 def add_parser(commands: Any) -> None:

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from chainrule.cli.common import UsageError, check_out, read_features, target_option
-from chainrule.files import atomic_write_text
-from chainrule.modelfile import load
+from chainrule.io.atomic import atomic_write_text
+from chainrule.io.modelfile import load
 
 
 def add_parser(commands: Any) -> None:

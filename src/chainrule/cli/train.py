@@ -34,9 +34,9 @@ from chainrule.cli.common import (
     scores,
     target_option,
 )
-from chainrule.data import mean_std
-from chainrule.datasets import DATASETS, Dataset, load_dataset, train_test_split
-from chainrule.network import MLP
+from chainrule.data.tables import mean_std
+from chainrule.data.datasets import DATASETS, Dataset, load_dataset, train_test_split
+from chainrule.nn.network import MLP
 
 DEFAULT_DATASET = "breast_cancer"
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
@@ -210,7 +210,7 @@ def load_data(args: argparse.Namespace) -> tuple[Dataset, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from chainrule.train import TrainingDivergedError, fit
+    from chainrule.training.loop import TrainingDivergedError, fit
 
     check_options(args)
     check_out(args.out, args.data)  # before reading any data
@@ -294,7 +294,7 @@ def write_plots(
     net: MLP, history: Any, out: Path, ds: Dataset, args: argparse.Namespace
 ) -> list[str]:
     """The loss curve and, with ``--plot``, the decision boundary; a note if they cannot be."""
-    from chainrule import plots
+    from chainrule.training import plots
 
     written = []
     try:

@@ -25,9 +25,9 @@ from chainrule.explain.proof import (
     float64_error_function,
     one_step,
 )
-from chainrule.network import Sequential, parse_weight
-from chainrule.tensor import Tensor
-from chainrule.validation import check_X
+from chainrule.nn.network import Sequential, parse_weight
+from chainrule.engine.tensor import Tensor
+from chainrule.data.checks import check_X
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ class Explanation:
 
         out = page(self)
         if path is not None:
-            from chainrule.files import atomic_write_text
+            from chainrule.io.atomic import atomic_write_text
 
             atomic_write_text(path, out, "the explanation")
         return out
@@ -388,7 +388,7 @@ def lecture_example() -> tuple[Sequential, np.ndarray, np.ndarray]:
     ∂E/∂W11^(1) = (ŷ − y) · W11^(2) σ(h₁)(1 − σ(h₁)) · x₁ ≈ −0.078267 (tests/test_lecture_engine.py
     works the same numbers by hand).
     """
-    from chainrule.network import MLP
+    from chainrule.nn.network import MLP
 
     net = MLP([2, 2, 1], hidden="sigmoid", output="sigmoid", loss="binary_cross_entropy", seed=0)
     net.weights[0][...] = [[0.5, -0.5], [0.25, 0.75], [0.0, 0.5]]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Union
 
 from chainrule.explain.mathexpr import Chain, Expr, Partial, Sym, fmt
 from chainrule.explain.paths import Factor
-from chainrule.losses import LOSS_TITLES
+from chainrule.nn.losses import LOSS_TITLES
 
 if TYPE_CHECKING:
     from chainrule.explain.core import Explanation

@@ -37,7 +37,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from chainrule.modelfile import ModelFileError
+from chainrule.io.modelfile import ModelFileError
 from chainrule.playground import export
 from chainrule.playground.openapi import MAX_JSON_BYTES, openapi
 from chainrule.playground.session import MAX_STEPS, Session, Store

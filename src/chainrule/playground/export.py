@@ -13,14 +13,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from chainrule.modelfile import save
+from chainrule.io.modelfile import save
 from chainrule.playground.session import OUTPUTS, Session, matrix
 
 WEIGHTS_FORMAT = "chainrule-playground-weights"
 
 
 def model_bytes(session: Session) -> bytes:
-    """The model file (:mod:`chainrule.modelfile`), written to a temporary folder and read back."""
+    """The model file (:mod:`chainrule.io.modelfile`), written to a temporary folder and read back."""
     with session.lock, tempfile.TemporaryDirectory(prefix="chainrule-export-") as tmp:
         h = session.history
         history = {"step": h["step"], "loss": h["train"], "val_loss": h["test"]}

@@ -308,7 +308,7 @@ PATHS: dict[str, Any] = {
     "/api/sessions/{sid}/export/model": {
         "parameters": [_SID],
         "get": {
-            "summary": "The model file (chainrule.modelfile; cr.load reads it)",
+            "summary": "The model file (chainrule.io.modelfile; cr.load reads it)",
             "operationId": "exportModel",
             "responses": {
                 "200": _file("application/octet-stream", "the .chainrule model file"),
@@ -408,7 +408,7 @@ PATHS: dict[str, Any] = {
 
 def openapi() -> dict[str, Any]:
     """The OpenAPI 3.0.3 document."""
-    from chainrule import __version__
+    from chainrule.version import __version__
 
     return {
         "openapi": "3.0.3",

@@ -30,11 +30,11 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.data import Standardizer
-from chainrule.datasets import Dataset
+from chainrule.data.tables import Standardizer
+from chainrule.data.datasets import Dataset
 from chainrule.explain import explain
-from chainrule.network import MLP
-from chainrule.optim import get_optimizer
+from chainrule.nn.network import MLP
+from chainrule.training.optim import get_optimizer
 from chainrule.playground.setup import (
     OUTPUTS,
     Config,

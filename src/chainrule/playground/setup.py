@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.data import load_csv
-from chainrule.datasets import Dataset, load_dataset, train_test_split
+from chainrule.data.tables import load_csv
+from chainrule.data.datasets import Dataset, load_dataset, train_test_split
 
 GENERATED = ("moons", "circles", "xor", "spiral", "blobs")
 DATASETS = (*GENERATED, "csv")

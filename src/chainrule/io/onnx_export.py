@@ -1,0 +1,239 @@
+"""ONNX export: a chainrule network as an ONNX graph that any ONNX runtime can run.
+
+The graph computes exactly the network's feedforward, in the network's dtype (float32 or float64)::
+
+    X ─[Sub mean, Div scale]─ Gemm(W1[:-1], W1[-1]) ─ f_1 ─ … ─ Gemm(WL[:-1], WL[-1]) ─ f_L ─ yhat
+
+* the input is named ``"X"``, shape ``(N, n_features)`` with a dynamic batch dimension ``N``;
+* the standardisation a network carries (``net.scaler``: z = (x − μ)/σ) comes first, as in
+  :meth:`chainrule.Sequential.check_X`, so the graph takes raw inputs;
+* each layer k is one ``Gemm``: h = a·W^(k)[:-1] + W^(k)[-1] (chainrule's folded bias row is
+  ONNX's C input), then its activation: ``Sigmoid``, ``Tanh``, ``Relu``,
+  ``LeakyRelu(alpha=0.01)``, ``Softmax(axis=-1)``, or nothing for ``identity``;
+* the output is named ``"yhat"``: ŷ, shape ``(N, n_outputs)``, what ``net.forward(X)`` returns
+  (probabilities for sigmoid and softmax outputs, not labels).
+
+The model's ``metadata_props`` record what a runtime needs to turn ŷ into an answer:
+``chainrule_version``, ``task``, ``loss``, ``activations``, and where the network has them
+``classes`` (JSON list; index i is output column i, or for one sigmoid output the label of
+ŷ ≥ 0.5 is ``classes[1]``), ``feature_names`` (JSON list) and ``target_name``.
+
+The file is written atomically (a temporary file in the same folder, synced, then renamed), and
+``onnx.checker`` is run on the model before it is written. ``onnx`` is needed only here:
+``pip install "chainrule[onnx]"`` (which also brings ``onnxruntime`` to run the result).
+
+Example:
+    >>> net.to_onnx("model.onnx")
+    >>> sess = onnxruntime.InferenceSession("model.onnx")
+    >>> sess.run(["yhat"], {"X": X})[0]          # the same as net.forward(X), to rounding
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from chainrule.io.atomic import atomic_write_bytes
+from chainrule.io.interop import LEAKY_RELU_SLOPE
+from chainrule.nn.network import Sequential
+
+__all__ = ["DEFAULT_OPSET", "export_command", "onnx_model", "to_onnx"]
+
+#: the ONNX opset the graph is written for (Softmax over axis=-1 needs 13 or newer)
+DEFAULT_OPSET = 17
+
+#: chainrule activation → ONNX operator (identity has none)
+_ONNX_OPS = {
+    "sigmoid": "Sigmoid",
+    "tanh": "Tanh",
+    "relu": "Relu",
+    "leaky_relu": "LeakyRelu",
+    "softmax": "Softmax",
+}
+
+
+def _import_onnx() -> Any:
+    try:
+        import onnx
+    except ImportError:
+        raise ImportError(
+            "ONNX export needs the onnx package, which is not installed; install it with "
+            '`pip install "chainrule[onnx]"` (or `pip install onnx onnxruntime`)'
+        ) from None
+    return onnx
+
+
+def onnx_model(net: Sequential, *, opset: int = DEFAULT_OPSET, dtype: Any = None) -> Any:
+    """The network as an ``onnx.ModelProto`` (checked by ``onnx.checker``), not written anywhere.
+
+    Args:
+        net: a chainrule :class:`~chainrule.Sequential` or :class:`~chainrule.MLP`.
+        opset: the ONNX opset version, at least 13 (Softmax over the last axis). Default 17.
+        dtype: the graph's float type, ``float32`` or ``float64``; default the network's. A
+            float64 network exported as float32 has its weights rounded to float32.
+    """
+    onnx = _import_onnx()
+    from onnx import TensorProto, helper, numpy_helper
+
+    from chainrule.version import __version__
+
+    if not isinstance(net, Sequential):
+        raise TypeError(
+            f"to_onnx: expected a chainrule MLP or Sequential, got {type(net).__name__}"
+        )
+    if not isinstance(opset, int) or isinstance(opset, bool) or opset < 13:
+        raise ValueError(f"to_onnx: opset must be an integer ≥ 13 (Softmax axis=-1), got {opset!r}")
+    dt = np.dtype(net.dtype if dtype is None else dtype)
+    if dt not in (np.float32, np.float64):
+        raise TypeError(f"to_onnx: dtype must be float32 or float64, got {dt}")
+    elem = TensorProto.FLOAT if dt == np.float32 else TensorProto.DOUBLE
+    for k, W in enumerate(net.weights, start=1):
+        if not np.isfinite(W).all():
+            raise ValueError(
+                f"to_onnx: W{k} holds NaN or infinite values (training diverged?); "
+                "there is nothing sensible to export"
+            )
+
+    nodes, inits = [], []
+
+    def constant(name: str, value: np.ndarray) -> str:
+        inits.append(numpy_helper.from_array(np.ascontiguousarray(value, dtype=dt), name=name))
+        return name
+
+    a = "X"
+    if net.scaler is not None:  # z = (x − μ) / σ, in the network's dtype as check_X computes it
+        mean = np.asarray(net.scaler.mean_).astype(net.dtype).astype(dt)
+        scale = np.asarray(net.scaler.scale_).astype(net.dtype).astype(dt)
+        nodes.append(
+            helper.make_node("Sub", [a, constant("scaler_mean", mean)], ["X_centred"], "scale_sub")
+        )
+        nodes.append(
+            helper.make_node(
+                "Div", ["X_centred", constant("scaler_scale", scale)], ["X_std"], "scale_div"
+            )
+        )
+        a = "X_std"
+
+    n_layers = len(net.layers)
+    for k, layer in enumerate(net.layers, start=1):
+        W = layer.W.data
+        last = k == n_layers
+        act = layer.activation
+        h = "yhat" if last and act == "identity" else f"h{k}"
+        nodes.append(
+            helper.make_node(
+                "Gemm",
+                [a, constant(f"W{k}", W[:-1]), constant(f"b{k}", W[-1])],
+                [h],
+                name=f"layer{k}_affine",
+                doc_string=f"h^({k}) = a^({k - 1}) · W{k}[:-1] + W{k}[-1] (the bias row)",
+            )
+        )
+        if act == "identity":
+            a = h
+            continue
+        out = "yhat" if last else f"a{k}"
+        attrs: dict[str, Any] = {}
+        if act == "leaky_relu":
+            attrs["alpha"] = LEAKY_RELU_SLOPE
+        elif act == "softmax":
+            attrs["axis"] = -1
+        nodes.append(helper.make_node(_ONNX_OPS[act], [h], [out], name=f"layer{k}_{act}", **attrs))
+        a = out
+
+    graph = helper.make_graph(
+        nodes,
+        "chainrule_" + "_".join(map(str, net.sizes)),
+        inputs=[helper.make_tensor_value_info("X", elem, ["N", net.n_features])],
+        outputs=[helper.make_tensor_value_info("yhat", elem, ["N", net.n_outputs])],
+        initializer=inits,
+    )
+    opsets = [helper.make_opsetid("", opset)]
+    model = helper.make_model(
+        graph,
+        opset_imports=opsets,
+        producer_name="chainrule",
+        producer_version=__version__,
+        doc_string=f"chainrule {type(net).__name__} {'-'.join(map(str, net.sizes))}",
+    )
+    # The oldest IR version that can carry this opset, so older runtimes can load the file.
+    model.ir_version = helper.find_min_ir_version_for(opsets)
+    helper.set_model_props(model, _metadata(net, __version__))
+    onnx.checker.check_model(model, full_check=True)
+    return model
+
+
+def _metadata(net: Sequential, version: str) -> dict[str, str]:
+    meta = {
+        "chainrule_version": version,
+        "task": net.task,
+        "loss": net.loss,
+        "activations": json.dumps(net.activations),
+        "sizes": json.dumps(net.sizes),
+    }
+    if net.classes is not None:
+        classes = np.asarray(net.classes)
+        if classes.dtype == object:  # e.g. labels from pandas: NumPy scalars inside
+            classes = np.asarray(classes.tolist())
+        meta["classes"] = json.dumps(classes.tolist(), ensure_ascii=False)
+    if net.feature_names is not None:
+        meta["feature_names"] = json.dumps([str(n) for n in net.feature_names], ensure_ascii=False)
+    if getattr(net, "target_name", None) is not None:
+        meta["target_name"] = str(net.target_name)
+    return meta
+
+
+def to_onnx(
+    net: Sequential,
+    path: str | os.PathLike[str],
+    *,
+    opset: int = DEFAULT_OPSET,
+    dtype: Any = None,
+) -> Path:
+    """Write the network to ``path`` as an ONNX model, atomically; returns the path.
+
+    Input ``"X"`` (N, n_features), output ``"yhat"`` (N, n_outputs), in the network's dtype
+    (or ``dtype``), the stored standardisation included. See :func:`onnx_model` for the options
+    and this module's docstring for the graph and its metadata.
+
+    Example:
+        >>> cr.onnx_export.to_onnx(net, "model.onnx")        # or net.to_onnx("model.onnx")
+    """
+    model = onnx_model(net, opset=opset, dtype=dtype)
+    return atomic_write_bytes(path, model.SerializeToString(), "the ONNX model")
+
+
+def export_command(model_path: str | os.PathLike[str], out_path: str | os.PathLike[str]) -> int:
+    """``chainrule export MODEL model.onnx``: load a chainrule model file, write it as ONNX.
+
+    Prints what was written (input, output, classes) and returns 0. A problem is one line
+    ``chainrule export: error: <message>`` on stderr and the command line's exit status: 1 when
+    onnx is not installed, 2 for a bad or unreadable model file or an unwritable output path.
+    """
+    from chainrule.errors import ChainruleError
+    from chainrule.io.modelfile import load
+
+    try:
+        net = load(model_path)
+        written = to_onnx(net, out_path)
+    except ImportError as err:
+        print(f"chainrule export: error: {err}", file=sys.stderr)
+        return 1
+    except (ChainruleError, ValueError, TypeError, OSError) as err:
+        print(f"chainrule export: error: {err}", file=sys.stderr)
+        return 2
+    dtype = str(net.dtype)
+    print(
+        f"wrote {written}: ONNX opset {DEFAULT_OPSET}, input X (N, {net.n_features}) {dtype} → "
+        f"output yhat (N, {net.n_outputs}), {'-'.join(map(str, net.sizes))} "
+        f"{'/'.join(net.activations)}"
+        + (", standardisation included" if net.scaler is not None else "")
+    )
+    if net.classes is not None:
+        print(f"classes (in the metadata): {np.asarray(net.classes).tolist()}")
+    return 0

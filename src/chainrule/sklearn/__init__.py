@@ -1,0 +1,3 @@
+from chainrule.sklearn.estimators import MLPClassifier, MLPRegressor
+
+__all__ = ["MLPClassifier", "MLPRegressor"]
