@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.training.callbacks import Callback, EarlyStopping, History
 from chainrule.data.datasets import make_moons
 from chainrule.io.modelfile import load
+from chainrule.training.callbacks import Callback, EarlyStopping, History
+from chainrule.training.loop import TrainingDivergedError, TrainingError
 from chainrule.training.progress import (
     ProgressBar,
     ProgressLines,
@@ -24,7 +25,6 @@ from chainrule.training.progress import (
     format_summary,
     progress_callback,
 )
-from chainrule.training.loop import TrainingDivergedError, TrainingError
 
 X, Y = make_moons(120, noise=0.1, seed=0)
 

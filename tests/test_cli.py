@@ -337,7 +337,9 @@ class _StopAtEpoch(chainrule.Callback):
 def test_ctrl_c_saves_what_it_has_and_exits_130(capsys, tmp_path, monkeypatch):
     real_fit = chainrule.training.loop.fit
     monkeypatch.setattr(
-        chainrule.training.loop, "fit", lambda *a, **kw: real_fit(*a, **kw, callbacks=[_StopAtEpoch()])
+        chainrule.training.loop,
+        "fit",
+        lambda *a, **kw: real_fit(*a, **kw, callbacks=[_StopAtEpoch()]),
     )
     out = tmp_path / "stopped.chainrule"
     code, stdout, err = run(

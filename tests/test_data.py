@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.data.tables import Standardizer, as_arrays, load_csv
 from chainrule.data.datasets import (
     DATASETS,
     DataError,
@@ -27,6 +26,7 @@ from chainrule.data.datasets import (
     make_xor,
     train_test_split,
 )
+from chainrule.data.tables import Standardizer, as_arrays, load_csv
 
 
 def write(tmp_path, text, name="data.csv", encoding="utf-8"):

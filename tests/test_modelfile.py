@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.io import modelfile
 from chainrule.data.tables import Standardizer
+from chainrule.io import modelfile
 from chainrule.io.modelfile import FORMAT_VERSION, ModelFileError, load, save
 
 

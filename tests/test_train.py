@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.training import optim, schedules
-from chainrule.training.callbacks import Callback, History
 from chainrule.data.datasets import make_blobs, make_moons, train_test_split
 from chainrule.errors import ChainruleError
+from chainrule.training import optim, schedules
+from chainrule.training.callbacks import Callback, History
 from chainrule.training.loop import TrainingDivergedError, TrainingError, fit
 
 X, Y = make_moons(120, noise=0.1, seed=0)  # 60 of each class, shuffled

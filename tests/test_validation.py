@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.data.tables import as_arrays
-from chainrule.data.datasets import DataError, Dataset, encode_labels
 from chainrule.data.checks import all_finite, check_X
+from chainrule.data.datasets import DataError, Dataset, encode_labels
+from chainrule.data.tables import as_arrays
 
 
 @pytest.fixture(autouse=True, params=["elementwise", "sum first"])

@@ -18,10 +18,6 @@ by side), ``ops`` (the primitives), ``backprop`` (the reverse pass), ``functiona
 value_and_grad), ``gradcheck``, ``modes`` (no_grad, detect_anomaly), ``errors``.
 """
 
-from chainrule.engine import ops
-from chainrule.training import callbacks, optim, schedules
-from chainrule.training.callbacks import Callback, EarlyStopping, History
-from chainrule.data.tables import Standardizer, as_arrays, load_csv
 from chainrule.data.datasets import (
     DATASETS,
     DataError,
@@ -36,30 +32,12 @@ from chainrule.data.datasets import (
     make_xor,
     train_test_split,
 )
-from chainrule.errors import (
-    AnomalyError,
-    ChainruleError,
-    DivergedError,
-    DTypeError,
-    GradcheckError,
-    GraphError,
-    ShapeError,
-    TrainingError,
-)
-from chainrule.explain import Explanation, explain
+from chainrule.data.tables import Standardizer, as_arrays, load_csv
+from chainrule.engine import ops
 from chainrule.engine.function import Function, unbroadcast
 from chainrule.engine.grad import grad, value_and_grad
 from chainrule.engine.gradcheck import GradcheckReport, InputCheck, gradcheck
-from chainrule.io.interop import from_sklearn, from_torch, to_sklearn, to_torch
-from chainrule.nn.layers import Dense, Parameter
-from chainrule.nn.losses import (
-    binary_cross_entropy_with_logits,
-    cross_entropy_with_logits,
-    squared_error,
-)
-from chainrule.io.modelfile import ModelFileError, load
 from chainrule.engine.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
-from chainrule.nn.network import MLP, Sequential, Trace, from_config, parse_weight
 from chainrule.engine.ops import (
     abs,
     add,
@@ -97,8 +75,29 @@ from chainrule.engine.ops import (
 )
 from chainrule.engine.ops.affine import Affine, affine
 from chainrule.engine.tensor import Tensor, as_tensor, tensor
+from chainrule.errors import (
+    AnomalyError,
+    ChainruleError,
+    DivergedError,
+    DTypeError,
+    GradcheckError,
+    GraphError,
+    ShapeError,
+    TrainingError,
+)
+from chainrule.explain import Explanation, explain
+from chainrule.io.interop import from_sklearn, from_torch, to_sklearn, to_torch
+from chainrule.io.modelfile import ModelFileError, load
+from chainrule.nn.layers import Dense, Parameter
+from chainrule.nn.losses import (
+    binary_cross_entropy_with_logits,
+    cross_entropy_with_logits,
+    squared_error,
+)
+from chainrule.nn.network import MLP, Sequential, Trace, from_config, parse_weight
+from chainrule.training import callbacks, optim, schedules
+from chainrule.training.callbacks import Callback, EarlyStopping, History
 from chainrule.training.loop import Trainer, TrainingDivergedError, fit
-
 from chainrule.version import __version__
 
 __all__ = [

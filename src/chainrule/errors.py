@@ -11,6 +11,8 @@ value: ``ValueError`` or ``TypeError``, ``IndexError`` for a sample or weight in
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ChainruleError(Exception):
     """Base class of the errors specific to chainrule (each also a ValueError, TypeError, …)."""
@@ -46,3 +48,71 @@ class TrainingError(ChainruleError, ValueError):
 
 class DivergedError(ChainruleError, FloatingPointError):
     """The error E became NaN or infinite: training has diverged; the weights were kept."""
+
+
+# -- data: reading tables and checking X and y -----------------------------------------------------
+
+
+class DataError(ChainruleError, ValueError):
+    """Data that cannot be used as is: a bad CSV cell, a ragged row, a NaN, mismatched lengths."""
+
+
+# -- training: the loop, optimizers and schedules --------------------------------------------------
+
+
+class ValidationSplitError(TrainingError):
+    """A validation fraction that cannot be held out of this data; ``reason`` says why (the
+    estimators, whose parameter is ``validation_fraction``, put it in their own words)."""
+
+    def __init__(self, validation: float, reason: str) -> None:
+        self.reason = f"validation={validation} {reason}"
+        super().__init__(f"fit: {self.reason}; pass validation=(X_val, y_val) or None")
+
+
+class TrainingDivergedError(DivergedError):
+    """The loss or the weights stopped being finite; the network keeps its last finite weights.
+
+    The message names the layer and the likely cause; ``history`` holds the finished epochs.
+    """
+
+    def __init__(self, message: str, history: Any) -> None:
+        super().__init__(message)
+        self.history = history
+
+
+class OptimizerError(ChainruleError, ValueError):
+    """A bad value given to an optimizer or a learning-rate schedule (e.g. ``lr=-1``)."""
+
+
+class OptimizerTypeError(ChainruleError, TypeError):
+    """Something of the wrong kind given to an optimizer or a schedule (e.g. a string as lr)."""
+
+
+# -- io: model files -------------------------------------------------------------------------------
+
+
+class ModelFileError(ChainruleError, ValueError):
+    """A model file that cannot be read: missing, corrupt, truncated, another version, hostile."""
+
+
+# -- faces: the command line and the playground ----------------------------------------------------
+
+
+class UsageError(ChainruleError, ValueError):
+    """An option value or a combination of options that cannot work (exit status 2)."""
+
+
+class ConfigError(ChainruleError, ValueError):
+    """A setup that cannot be used; ``field`` names the setting at fault (or is None)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ApiError(ChainruleError):
+    """Answered as ``{"error": message, "field": field}`` with ``status``."""
+
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.field = status, message, field

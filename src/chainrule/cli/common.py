@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.data.datasets import DataError, Dataset, _show
 from chainrule.data.tables import (
     _detect_delimiter,
     _is_number,
@@ -26,8 +27,7 @@ from chainrule.data.tables import (
     load_csv,
     read_lines,
 )
-from chainrule.data.datasets import DataError, Dataset, _show
-from chainrule.errors import ChainruleError
+from chainrule.errors import UsageError
 from chainrule.nn.network import Sequential
 
 
@@ -41,10 +41,6 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         if silent or "default" in text or action.default is argparse.SUPPRESS:
             return text
         return super()._get_help_string(action)
-
-
-class UsageError(ChainruleError, ValueError):
-    """An option value or a combination of options that cannot work (exit status 2)."""
 
 
 def check_out(out: str | os.PathLike[str] | None, *inputs: str | os.PathLike[str] | None) -> None:

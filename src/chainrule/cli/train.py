@@ -34,8 +34,8 @@ from chainrule.cli.common import (
     scores,
     target_option,
 )
-from chainrule.data.tables import mean_std
 from chainrule.data.datasets import DATASETS, Dataset, load_dataset, train_test_split
+from chainrule.data.tables import mean_std
 from chainrule.nn.network import MLP
 
 DEFAULT_DATASET = "breast_cancer"

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.errors import ShapeError
 from chainrule.engine.tensor import as_float_array
+from chainrule.errors import ShapeError
 
 
 def check_X(X: Any, n_features: int, dtype: np.dtype, what: str = "X") -> np.ndarray:

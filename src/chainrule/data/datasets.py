@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chainrule.errors import ChainruleError
 from chainrule.data.checks import all_finite
+from chainrule.errors import DataError
 
 TASKS = ("binary", "multiclass", "regression")
 MAX_CLASSES = 20  # an integer-valued numeric target with more distinct values is regression
@@ -35,10 +35,6 @@ _SKLEARN = {
 }
 _GENERATED = ("moons", "circles", "xor", "spiral", "blobs")
 DATASETS = (*_SKLEARN, *_GENERATED)
-
-
-class DataError(ChainruleError, ValueError):
-    """Data that cannot be used as is: a bad CSV cell, a ragged row, a NaN, mismatched lengths."""
 
 
 # ---------------------------------------------------------------- the dataset and its task

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from chainrule.data.datasets import DataError, Dataset, _show
 from chainrule.data.checks import all_finite
+from chainrule.data.datasets import DataError, Dataset, _show
 
 __all__ = ["DataError", "Dataset", "Standardizer", "as_arrays", "load_csv"]
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.errors import GraphError, ShapeError
 from chainrule.engine.modes import STATE, check_backward
+from chainrule.errors import GraphError, ShapeError
 
 
 def backprop(

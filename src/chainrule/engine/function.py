@@ -42,9 +42,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from chainrule.errors import ChainruleError, DTypeError, ShapeError
 from chainrule.engine.modes import STATE, check_forward, describe_shapes, user_frame
 from chainrule.engine.tensor import FLOAT_DTYPES, Tensor, as_float_array, make
+from chainrule.errors import ChainruleError, DTypeError, ShapeError
 
 _F64 = np.dtype(np.float64)
 

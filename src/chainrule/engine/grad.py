@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.backward import backprop
-from chainrule.errors import ShapeError
 from chainrule.engine.modes import enable_grad
 from chainrule.engine.tensor import Tensor, as_float_array, make
+from chainrule.errors import ShapeError
 
 
 def value_and_grad(

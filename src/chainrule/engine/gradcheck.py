@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.errors import GradcheckError
 from chainrule.engine.grad import value_and_grad
 from chainrule.engine.modes import no_grad
 from chainrule.engine.tensor import Tensor, make
+from chainrule.errors import GradcheckError
 
 
 @dataclasses.dataclass(frozen=True)

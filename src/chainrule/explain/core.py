@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.data.checks import check_X
+from chainrule.engine.tensor import Tensor
 from chainrule.explain import paths as P
 from chainrule.explain.diagnostics import SATURATION, Diagnostics, check_layers, check_units
 from chainrule.explain.mathexpr import Expr
@@ -26,8 +28,6 @@ from chainrule.explain.proof import (
     one_step,
 )
 from chainrule.nn.network import Sequential, parse_weight
-from chainrule.engine.tensor import Tensor
-from chainrule.data.checks import check_X
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.nn.layers import Parameter
 from chainrule.engine.modes import no_grad
-from chainrule.nn.network import Sequential
 from chainrule.engine.tensor import tensor
+from chainrule.nn.layers import Parameter
+from chainrule.nn.network import Sequential
 
 #: the finite-difference step (and its half, for Richardson extrapolation)
 FD_EPS = 1e-4

@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.errors import ChainruleError
+from chainrule.errors import ModelFileError
 from chainrule.io.atomic import atomic_write
 from chainrule.nn.network import Sequential, from_config
 
@@ -64,10 +64,6 @@ _READ_ERRORS = (
     RecursionError,  # deeply nested JSON
     MemoryError,
 )
-
-
-class ModelFileError(ChainruleError, ValueError):
-    """A model file that cannot be read: missing, corrupt, truncated, another version, hostile."""
 
 
 def save(net: Sequential, path: str | os.PathLike[str], history: Any = None) -> Path:

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine import ops
-from chainrule.nn.initializers import as_generator, default_init, get_initializer
 from chainrule.engine.ops.affine import affine
 from chainrule.engine.tensor import Tensor, as_float_array
+from chainrule.nn.initializers import as_generator, default_init, get_initializer
 
 
 class Parameter(Tensor):

@@ -33,10 +33,10 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.errors import ShapeError
 from chainrule.engine.function import Function
 from chainrule.engine.ops.activations import ZERO, stable_sigmoid
 from chainrule.engine.tensor import Tensor
+from chainrule.errors import ShapeError
 
 #: the canonical loss names, and what each accepts as a spelling
 LOSSES = ("binary_cross_entropy", "cross_entropy", "squared_error")

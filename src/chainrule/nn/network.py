@@ -29,8 +29,12 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.data.checks import check_targets, check_X, encode_targets
 from chainrule.engine.backward import backprop
+from chainrule.engine.modes import STATE, enable_grad, no_grad
+from chainrule.engine.ops.affine import affine
 from chainrule.engine.replay import Program
+from chainrule.engine.tensor import Tensor
 from chainrule.errors import DivergedError
 from chainrule.nn.initializers import as_generator
 from chainrule.nn.layers import Dense, activation_name
@@ -45,10 +49,6 @@ from chainrule.nn.losses import (
     default_loss,
     loss_name,
 )
-from chainrule.engine.modes import STATE, enable_grad, no_grad
-from chainrule.engine.ops.affine import affine
-from chainrule.engine.tensor import Tensor
-from chainrule.data.checks import check_targets, check_X, encode_targets
 
 
 @dataclass

@@ -37,6 +37,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chainrule.errors import ApiError
 from chainrule.io.modelfile import ModelFileError
 from chainrule.playground import export
 from chainrule.playground.openapi import MAX_JSON_BYTES, openapi
@@ -65,14 +66,6 @@ CSP = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
-
-
-class ApiError(Exception):
-    """Answered as ``{"error": message, "field": field}`` with ``status``."""
-
-    def __init__(self, status: int, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.field = status, message, field
 
 
 def error(status: int, message: str, field: str | None = None, **headers: str) -> JSONResponse:

@@ -30,11 +30,10 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.data.tables import Standardizer
 from chainrule.data.datasets import Dataset
+from chainrule.data.tables import Standardizer
 from chainrule.explain import explain
 from chainrule.nn.network import MLP
-from chainrule.training.optim import get_optimizer
 from chainrule.playground.setup import (
     OUTPUTS,
     Config,
@@ -46,6 +45,7 @@ from chainrule.playground.setup import (
     n_outputs,
     targets,
 )
+from chainrule.training.optim import get_optimizer
 
 MAX_STEPS = 500  # training steps per request
 MAX_SECONDS = 2.0  # ... and at most about this long: a request stops early and says how far it got

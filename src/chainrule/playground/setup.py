@@ -18,8 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.data.tables import load_csv
 from chainrule.data.datasets import Dataset, load_dataset, train_test_split
+from chainrule.data.tables import load_csv
+from chainrule.errors import ConfigError
 
 GENERATED = ("moons", "circles", "xor", "spiral", "blobs")
 DATASETS = (*GENERATED, "csv")
@@ -46,14 +47,6 @@ LIMITS: dict[str, tuple[float, float]] = {
     "l2": (0.0, 1.0),
 }
 MAX_FEATURES = 64  # columns of an uploaded CSV
-
-
-class ConfigError(ValueError):
-    """A setup that cannot be used; ``field`` names the setting at fault (or is None)."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 # -- the setup -----------------------------------------------------------------------------------

@@ -27,12 +27,12 @@ except ImportError as err:  # pragma: no cover - depends on the environment
         f'__sklearn_tags__): `pip install "chainrule[sklearn]" "scikit-learn>=1.6"` ({err})'
     ) from None
 
-from chainrule.training.callbacks import EarlyStopping
 from chainrule.errors import TrainingError
 from chainrule.nn.layers import activation_name
 from chainrule.nn.network import MLP
-from chainrule.training.optim import get_optimizer
+from chainrule.training.callbacks import EarlyStopping
 from chainrule.training.loop import fit as train_fit
+from chainrule.training.optim import get_optimizer
 from chainrule.training.prepare import ValidationSplitError
 
 __all__ = ["MLPEstimator"]

@@ -61,9 +61,9 @@ except ImportError as err:  # pragma: no cover - depends on the environment
     ) from None
 
 from chainrule.data.tables import _is_number
-from chainrule.sklearn.base import MLPEstimator
 from chainrule.engine.modes import no_grad
 from chainrule.engine.ops import log_sigmoid, log_softmax
+from chainrule.sklearn.base import MLPEstimator
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 

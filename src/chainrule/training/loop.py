@@ -39,11 +39,12 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.training.callbacks import Callback, EarlyStopping, History, overrides
-from chainrule.errors import DivergedError, TrainingError
-from chainrule.nn.initializers import as_generator
 from chainrule.engine.modes import enable_grad, no_grad
+from chainrule.errors import TrainingDivergedError, TrainingError
+from chainrule.nn.initializers import as_generator
+from chainrule.training.callbacks import Callback, EarlyStopping, History, overrides
 from chainrule.training.optim import OPTIMIZERS, Optimizer, get_optimizer
+from chainrule.training.prepare import TrainingData, prepare
 from chainrule.training.progress import progress_callback
 from chainrule.training.schedules import (
     SCHEDULES,
@@ -54,20 +55,8 @@ from chainrule.training.schedules import (
     StepLR,
     get_schedule,
 )
-from chainrule.training.prepare import TrainingData, prepare
 
 __all__ = ["History", "Trainer", "TrainingDivergedError", "TrainingError", "fit"]
-
-
-class TrainingDivergedError(DivergedError):
-    """The loss or the weights stopped being finite; the network keeps its last finite weights.
-
-    The message names the layer and the likely cause; ``history`` holds the finished epochs.
-    """
-
-    def __init__(self, message: str, history: History) -> None:
-        super().__init__(message)
-        self.history = history
 
 
 # -- the settings ---------------------------------------------------------------------------------

@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.errors import ChainruleError
 from chainrule.engine.tensor import Tensor
+from chainrule.errors import OptimizerError, OptimizerTypeError
 
 __all__ = [
     "SGD",
@@ -47,15 +47,7 @@ __all__ = [
 ]
 
 
-class OptimizerError(ChainruleError, ValueError):
-    """A bad value given to an optimizer or a learning-rate schedule (e.g. ``lr=-1``)."""
-
-
-class OptimizerTypeError(ChainruleError, TypeError):
-    """Something of the wrong kind given to an optimizer or a schedule (e.g. a string as lr)."""
-
-
-# -- argument checks, shared with chainrule.training.schedules --------------------------------------------
+# -- argument checks, shared with chainrule.training.schedules -------------------------------------
 def check_real(owner: str, name: str, value: Any, ok: Any, need: str) -> float:
     """``value`` as a float if it is a finite real number with ``ok(value)``, else a clear error."""
     if isinstance(value, np.ndarray) and value.ndim == 0:

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.data.tables import Standardizer, as_arrays
 from chainrule.data.datasets import DataError, encode_labels, train_test_split
-from chainrule.errors import TrainingError
+from chainrule.data.tables import Standardizer, as_arrays
+from chainrule.errors import TrainingError, ValidationSplitError
 
 
 class TrainingData:
@@ -130,15 +130,6 @@ def _split(n: int, validation: Any, labels: Any, rng: np.random.Generator) -> An
     except DataError as err:
         raise ValidationSplitError(validation, f"of {n} samples: {err}") from None
     return np.sort(train), np.sort(val)
-
-
-class ValidationSplitError(TrainingError):
-    """A validation fraction that cannot be held out of this data; ``reason`` says why (the
-    estimators, whose parameter is ``validation_fraction``, put it in their own words)."""
-
-    def __init__(self, validation: float, reason: str) -> None:
-        self.reason = f"validation={validation} {reason}"
-        super().__init__(f"fit: {self.reason}; pass validation=(X_val, y_val) or None")
 
 
 def prepare(

@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.errors import ShapeError
 from chainrule.engine.function import Function
 from chainrule.engine.tensor import Tensor
+from chainrule.errors import ShapeError
 
 
 class Affine(Function):
