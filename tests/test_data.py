@@ -26,7 +26,8 @@ from chainrule.data.datasets import (
     make_xor,
     train_test_split,
 )
-from chainrule.data.tables import Standardizer, as_arrays, load_csv
+from chainrule.data.scaling import Standardizer
+from chainrule.data.tables import as_arrays, load_csv
 
 
 def write(tmp_path, text, name="data.csv", encoding="utf-8"):
@@ -446,7 +447,7 @@ def test_load_dataset_names_and_errors(monkeypatch):
 def test_standardizer_fits_finite_data_of_any_magnitude_without_warnings():
     import warnings
 
-    from chainrule.data.tables import Standardizer, mean_std
+    from chainrule.data.scaling import Standardizer, mean_std
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((60, 3))

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.data.tables import Standardizer
+from chainrule.data.scaling import Standardizer
 from chainrule.io.interop import from_sklearn, from_torch, to_sklearn, to_torch
 
 rng = np.random.default_rng(0)

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.data.tables import Standardizer
+from chainrule.data.scaling import Standardizer
 from chainrule.io import modelfile
 from chainrule.io.modelfile import FORMAT_VERSION, ModelFileError, load, save
 

@@ -16,7 +16,7 @@ onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
 import chainrule as cr  # noqa: E402
-from chainrule.data.tables import Standardizer  # noqa: E402
+from chainrule.data.scaling import Standardizer  # noqa: E402
 from chainrule.io.onnx_export import export_command, onnx_model, to_onnx  # noqa: E402
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "identity"]

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.data.tables import Standardizer
+from chainrule.data.scaling import Standardizer
 from chainrule.io.torch_io import (
     from_state_dict,
     load_safetensors,

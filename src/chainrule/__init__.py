@@ -32,7 +32,8 @@ from chainrule.data.datasets import (
     make_xor,
     train_test_split,
 )
-from chainrule.data.tables import Standardizer, as_arrays, load_csv
+from chainrule.data.scaling import Standardizer
+from chainrule.data.tables import as_arrays, load_csv
 from chainrule.engine import ops
 from chainrule.engine.function import Function, unbroadcast
 from chainrule.engine.grad import grad, value_and_grad

@@ -1,6 +1,6 @@
 """``chainrule gradcheck``: check a saved model's gradient against finite differences.
 
-Runs :func:`chainrule.engine.gradcheck` on ``net.error_function(X, y)``: the engine's ∂E/∂W for every
+Runs :func:`~chainrule.gradcheck` on ``net.error_function(X, y)``: the engine's ∂E/∂W for every
 layer against central differences, in float64. With a CSV file, on its first ``--samples`` rows
 and their targets; without one, on random inputs (standard normal in the standardised space,
 mapped back through the model's scaler) with random targets. Exits 1 if the check fails.

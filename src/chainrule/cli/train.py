@@ -35,7 +35,7 @@ from chainrule.cli.common import (
     target_option,
 )
 from chainrule.data.datasets import DATASETS, Dataset, load_dataset, train_test_split
-from chainrule.data.tables import mean_std
+from chainrule.data.scaling import mean_std
 from chainrule.nn.network import MLP
 
 DEFAULT_DATASET = "breast_cancer"

@@ -27,7 +27,7 @@ import numpy as np
 from chainrule.data.checks import all_finite
 from chainrule.data.datasets import DataError, Dataset, _show
 
-__all__ = ["DataError", "Dataset", "Standardizer", "as_arrays", "load_csv"]
+__all__ = ["DataError", "Dataset", "as_arrays", "load_csv"]
 
 _DELIMITERS = ",;\t|"
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -281,26 +281,6 @@ def as_arrays(X, y=None) -> tuple[np.ndarray, np.ndarray | None, list[str] | Non
     return X, y, names
 
 
-def mean_std(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each column's mean and standard deviation in float64, for finite data of any magnitude.
-
-    The plain formulas square the deviations, which overflows from about 1e154 on and underflows
-    to 0 below about 1e-162 (a column of such tiny values would look constant). A column whose
-    largest magnitude m lies outside [1e-100, 1e100] is computed divided by m (every value then
-    in [−1, 1]) and the results multiplied back by m.
-    """
-    m = np.maximum(X.max(axis=0), -X.min(axis=0)).astype(np.float64)  # no |X| temporary
-    with np.errstate(over="ignore", invalid="ignore"):  # only in the columns redone below
-        mean = X.mean(axis=0, dtype=np.float64)
-        std = X.std(axis=0, dtype=np.float64)
-    rescale = (m > 1e100) | ((m < 1e-100) & (m > 0))
-    if rescale.any():
-        cols = X[:, rescale].astype(np.float64) / m[rescale]
-        mean[rescale] = cols.mean(axis=0) * m[rescale]
-        std[rescale] = cols.std(axis=0) * m[rescale]
-    return mean, std
-
-
 def _is_pandas(obj, kind: str) -> bool:
     pandas = sys.modules.get("pandas")  # a pandas object means pandas is already imported
     return pandas is not None and isinstance(obj, getattr(pandas, kind))
@@ -359,79 +339,3 @@ def _check_finite_labels(y: np.ndarray) -> None:
         i, j = np.argwhere(bad)[0]
         at = f"y[{i}]" if y.ndim == 1 else f"y[{i}, {j}]"
         raise DataError(f"{at} is {flat[i, j]}; remove or fill in the missing target values")
-
-
-# ---------------------------------------------------------------- scaling
-
-
-class Standardizer:
-    """Per-feature standardization ``z = (x − μ) / σ``, with μ and σ from the training data.
-
-    ``fit(X_train)`` stores ``mean_`` (μ) and ``scale_`` (σ, the population standard deviation;
-    1 for a constant column, so it maps to 0 instead of dividing by zero). ``transform`` and
-    ``inverse_transform`` keep the dtype of their input (float32 stays float32; integers become
-    float64). ``to_dict``/``from_dict`` save and restore it as plain lists, exactly.
-
-        scaler = Standardizer().fit(X_train)
-        Z = scaler.transform(X_test)               # X_test == scaler.inverse_transform(Z)
-    """
-
-    def __init__(self):
-        self.mean_: np.ndarray | None = None
-        self.scale_: np.ndarray | None = None
-
-    def fit(self, X) -> Standardizer:
-        X = _float_matrix(X)
-        mean, std = mean_std(X)
-        # Rounding leaves a constant column a std of a few ulps of its mean, not exactly 0.
-        constant = std <= 10 * np.finfo(np.float64).eps * np.abs(mean)
-        self.mean_ = np.where(constant, X[0], mean).astype(X.dtype)  # so constants map to 0
-        self.scale_ = np.where(constant, 1.0, std).astype(X.dtype)
-        return self
-
-    def transform(self, X) -> np.ndarray:
-        X = self._checked(X)
-        return (X - self.mean_.astype(X.dtype)) / self.scale_.astype(X.dtype)
-
-    def fit_transform(self, X) -> np.ndarray:
-        return self.fit(X).transform(X)
-
-    def inverse_transform(self, Z) -> np.ndarray:
-        Z = self._checked(Z)
-        return Z * self.scale_.astype(Z.dtype) + self.mean_.astype(Z.dtype)
-
-    def to_dict(self) -> dict:
-        """``{"mean": [...], "scale": [...], "dtype": "float64"}``: JSON-ready, exact."""
-        self._check_fitted()
-        return {
-            "mean": self.mean_.tolist(),
-            "scale": self.scale_.tolist(),
-            "dtype": str(self.mean_.dtype),
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict) -> Standardizer:
-        """The inverse of :meth:`to_dict`; "mean" and "scale" may be lists or arrays."""
-        dtype = np.dtype(d.get("dtype", "float64"))
-        scaler = cls()
-        scaler.mean_ = np.asarray(d["mean"], dtype=dtype)
-        scaler.scale_ = np.asarray(d["scale"], dtype=dtype)
-        if scaler.mean_.shape != scaler.scale_.shape or scaler.mean_.ndim != 1:
-            raise DataError(
-                f"Standardizer.from_dict: mean {scaler.mean_.shape} and scale "
-                f"{scaler.scale_.shape} must be 1-D of the same length"
-            )
-        return scaler
-
-    def _check_fitted(self) -> None:
-        if self.mean_ is None:
-            raise DataError("Standardizer is not fitted yet; call fit(X_train) first")
-
-    def _checked(self, X) -> np.ndarray:
-        self._check_fitted()
-        X = _float_matrix(X)
-        if X.shape[1] != len(self.mean_):
-            raise DataError(
-                f"Standardizer was fitted on {len(self.mean_)} features but X has shape {X.shape}"
-            )
-        return X

@@ -286,7 +286,7 @@ def _read_array(
 
 
 def _restore_extras(path: Path, net: Sequential, meta: dict[str, Any]) -> None:
-    from chainrule.data.tables import Standardizer
+    from chainrule.data.scaling import Standardizer
 
     try:
         if meta.get("classes") is not None:

@@ -2,7 +2,7 @@
 
 A chainrule layer k keeps one matrix W^(k) of shape (n_in + 1, n_out), its bias as the last row.
 PyTorch keeps the same numbers in an ``nn.Linear``: ``weight`` (n_out, n_in) = W[:-1]ᵀ and
-``bias`` (n_out,) = W[-1]. In the ``nn.Sequential`` that :func:`chainrule.io.interop.to_torch` builds
+``bias`` (n_out,) = W[-1]. In the ``nn.Sequential`` that :func:`~chainrule.to_torch` builds
 (Linear, activation, Linear, activation, …) layer k is module 2(k − 1), so the state dict reads::
 
     {"0.weight": W1[:-1].T, "0.bias": W1[-1], "2.weight": W2[:-1].T, "2.bias": W2[-1], ...}
@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.data.tables import Standardizer
+from chainrule.data.scaling import Standardizer
 from chainrule.io.atomic import atomic_write_bytes
 from chainrule.io.interop import _check_network
 from chainrule.nn.network import Sequential, from_config
@@ -178,7 +178,7 @@ def _import_safetensors(caller: str) -> Any:
         import safetensors.numpy
     except ImportError:
         raise ImportError(
-            f"chainrule.io.torch_io.{caller} needs the safetensors package, which is not installed; "
+            f"chainrule.io.torch_io.{caller} needs the safetensors package, which is missing; "
             'install it with `pip install "chainrule[safetensors]"`'
         ) from None
     return safetensors

@@ -387,7 +387,7 @@ class Sequential:
         """One training step on data already checked by :meth:`check_data`; returns E before it.
 
         E and ∇E come from the engine: the first call for a batch shape runs :meth:`loss_of` and
-        the reverse pass and records the step (:class:`chainrule.engine.replay.Program`); later calls
+        the reverse pass and records the step (:class:`~chainrule.engine.replay.Program`); later calls
         replay the recorded primitives' forward and backward rules on the new batch, without the
         graph's bookkeeping, and give the same gradients bit for bit. Each parameter's ``.grad``
         is then set to its gradient (replacing what was there, as ``zero_grad()`` followed by
@@ -397,7 +397,7 @@ class Sequential:
         Args:
             X, y, w: a batch as :meth:`check_data` returns it (inputs, targets, and the per-sample
                 weights of the mean, summing to 1).
-            optimizer: a :mod:`chainrule.training.optim` optimizer over ``self.parameters()`` (anything
+            optimizer: a :mod:`~chainrule.optim` optimizer over ``self.parameters()`` (anything
                 with a ``step()`` that reads ``p.grad``).
             out: optional array of shape (m, n_outputs) that receives what E was computed from:
                 the logits h^(L) for the cross-entropies, ŷ for squared error (for metrics).
@@ -446,7 +446,7 @@ class Sequential:
         return float(E.data), [g if g.flags.owndata else g.copy() for g in grads]
 
     def fit(self, X: Any, y: Any, **kw: Any) -> Any:
-        """Train by minibatch gradient descent: :func:`chainrule.training.loop.fit` (same arguments).
+        """Train by minibatch gradient descent: :func:`~chainrule.fit` (same arguments).
 
         Example:
             >>> hist = net.fit(X, y, epochs=50, optimizer="adam", lr=1e-3, validation=0.2)
@@ -462,7 +462,7 @@ class Sequential:
         return save(self, path)
 
     def to_onnx(self, path: Any, **options: Any) -> Any:
-        """Write the network as an ONNX model (see :mod:`chainrule.io.onnx_export`); needs ``onnx``."""
+        """Write the network as an ONNX model (:mod:`~chainrule.io.onnx_export`); needs ``onnx``."""
         from chainrule.io.onnx_export import to_onnx
 
         return to_onnx(self, path, **options)

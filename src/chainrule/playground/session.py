@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.data.datasets import Dataset
-from chainrule.data.tables import Standardizer
+from chainrule.data.scaling import Standardizer
 from chainrule.explain import explain
 from chainrule.nn.network import MLP
 from chainrule.playground.setup import (

@@ -4,7 +4,7 @@
 :class:`~chainrule.sklearn.MLPRegressor` share: scikit-learn's parameters (stored verbatim in
 ``__init__``, checked at ``fit``, as scikit-learn's conventions ask), the chainrule
 :class:`~chainrule.MLP` built at the first fit (``network_``), the optimizer, and the call to
-:func:`chainrule.training.loop.fit` that trains it, the same loop every chainrule network trains with.
+:func:`~chainrule.fit` that trains it, the same loop every chainrule network trains with.
 How each parameter maps onto chainrule's training is told in :mod:`chainrule.sklearn`.
 """
 

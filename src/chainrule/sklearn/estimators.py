@@ -3,7 +3,7 @@
 They take scikit-learn's ``MLPClassifier``/``MLPRegressor`` parameters where those mean the same
 thing, pass scikit-learn's own estimator checks, and work in ``Pipeline``, ``GridSearchCV``,
 ``cross_val_score`` and ``clone``. Underneath, each ``fit`` builds a chainrule
-:class:`~chainrule.MLP` (``network_``) and trains it with :func:`chainrule.training.loop.fit`: the same
+:class:`~chainrule.MLP` (``network_``) and trains it with :func:`~chainrule.fit`: the same
 training loop, and the same engine's backpropagation, as everything else in chainrule. So a
 fitted estimator can be explained, saved, exported and converted like any chainrule network::
 
@@ -24,7 +24,7 @@ How scikit-learn's parameters map onto chainrule's training:
   decay λ itself (W ← W − lr · λ · W each step), as PyTorch's ``weight_decay``.
 * ``max_iter``: epochs. ``tol`` and ``n_iter_no_change``: training stops when the monitored value
   has not improved by more than ``tol`` for ``n_iter_no_change`` epochs (a
-  :class:`chainrule.training.callbacks.EarlyStopping`). Without ``early_stopping`` that is the training
+  :class:`~chainrule.EarlyStopping`). Without ``early_stopping`` that is the training
   loss (convergence; the last weights are kept). With ``early_stopping=True`` a stratified
   ``validation_fraction`` is held out and, as in scikit-learn, the validation score (accuracy,
   or R²) is monitored and the weights of its best epoch are restored. Reaching ``max_iter``

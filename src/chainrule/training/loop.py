@@ -13,7 +13,7 @@ optimizer step (:mod:`chainrule.training.optim`)::
 Around the loop: labels of any kind in and out (``net.classes``), standardised inputs
 (``net.scaler``), class and sample weights, a validation split, early stopping that restores the
 best weights, callbacks (:mod:`chainrule.training.callbacks`), a progress display
-(:mod:`chainrule.training.progress`), a clean stop on Ctrl-C, and a clear error when training diverges.
+(:mod:`~chainrule.training.progress`), a clean stop on Ctrl-C, and a clear error when training diverges.
 
 Divergence is checked cheaply: the loss E of every batch, and the weights after every epoch. A
 non-finite gradient makes the weights non-finite, so it is caught at the next batch's loss, at

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from chainrule.data.datasets import DataError, encode_labels, train_test_split
-from chainrule.data.tables import Standardizer, as_arrays
+from chainrule.data.scaling import Standardizer
+from chainrule.data.tables import as_arrays
 from chainrule.errors import TrainingError, ValidationSplitError
 
 

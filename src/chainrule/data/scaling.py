@@ -1,0 +1,176 @@
+"""Scaling: features to mean 0 and standard deviation 1, and regression targets the same way.
+
+Two scalers, both fitted on the training part only and stored with the model:
+
+* :class:`Standardizer` scales each feature, ``z = (x − μ) / σ``; a network holds one as
+  ``net.scaler`` and applies it to every X before its first layer, so it predicts from raw inputs.
+* :class:`TargetScaler` scales each regression target column the same way for training, then
+  :meth:`TargetScaler.fold_into` folds ``ŷ = σ·ŷ_z + μ`` into the identity output layer's weights,
+  so the trained network predicts in the target's own units with no scaler left to apply. The
+  command line, the estimators and the playground all scale a regression target with it.
+
+Example:
+    >>> scaler = TargetScaler().fit(y_train)          # y_train: (m,) or (m, n_outputs)
+    >>> net.fit(X_train, scaler.transform(y_train))   # learns ŷ_z = (y − μ) / σ
+    >>> scaler.fold_into(net.weights[-1])             # now net.predict(X) is in y's units
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from chainrule.data.tables import _float_matrix
+from chainrule.errors import DataError
+
+__all__ = ["Standardizer", "TargetScaler", "mean_std"]
+
+
+def mean_std(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each column's mean and standard deviation in float64, for finite data of any magnitude.
+
+    The plain formulas square the deviations, which overflows from about 1e154 on and underflows
+    to 0 below about 1e-162 (a column of such tiny values would look constant). A column whose
+    largest magnitude m lies outside [1e-100, 1e100] is computed divided by m (every value then
+    in [−1, 1]) and the results multiplied back by m.
+    """
+    m = np.maximum(X.max(axis=0), -X.min(axis=0)).astype(np.float64)  # no |X| temporary
+    with np.errstate(over="ignore", invalid="ignore"):  # only in the columns redone below
+        mean = X.mean(axis=0, dtype=np.float64)
+        std = X.std(axis=0, dtype=np.float64)
+    rescale = (m > 1e100) | ((m < 1e-100) & (m > 0))
+    if rescale.any():
+        cols = X[:, rescale].astype(np.float64) / m[rescale]
+        mean[rescale] = cols.mean(axis=0) * m[rescale]
+        std[rescale] = cols.std(axis=0) * m[rescale]
+    return mean, std
+
+
+class Standardizer:
+    """Per-feature standardization ``z = (x − μ) / σ``, with μ and σ from the training data.
+
+    ``fit(X_train)`` stores ``mean_`` (μ) and ``scale_`` (σ, the population standard deviation;
+    1 for a constant column, so it maps to 0 instead of dividing by zero). ``transform`` and
+    ``inverse_transform`` keep the dtype of their input (float32 stays float32; integers become
+    float64). ``to_dict``/``from_dict`` save and restore it as plain lists, exactly.
+
+        scaler = Standardizer().fit(X_train)
+        Z = scaler.transform(X_test)               # X_test == scaler.inverse_transform(Z)
+    """
+
+    def __init__(self):
+        self.mean_: np.ndarray | None = None
+        self.scale_: np.ndarray | None = None
+
+    def fit(self, X) -> Standardizer:
+        X = _float_matrix(X)
+        mean, std = mean_std(X)
+        # Rounding leaves a constant column a std of a few ulps of its mean, not exactly 0.
+        constant = std <= 10 * np.finfo(np.float64).eps * np.abs(mean)
+        self.mean_ = np.where(constant, X[0], mean).astype(X.dtype)  # so constants map to 0
+        self.scale_ = np.where(constant, 1.0, std).astype(X.dtype)
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        X = self._checked(X)
+        return (X - self.mean_.astype(X.dtype)) / self.scale_.astype(X.dtype)
+
+    def fit_transform(self, X) -> np.ndarray:
+        return self.fit(X).transform(X)
+
+    def inverse_transform(self, Z) -> np.ndarray:
+        Z = self._checked(Z)
+        return Z * self.scale_.astype(Z.dtype) + self.mean_.astype(Z.dtype)
+
+    def to_dict(self) -> dict:
+        """``{"mean": [...], "scale": [...], "dtype": "float64"}``: JSON-ready, exact."""
+        self._check_fitted()
+        return {
+            "mean": self.mean_.tolist(),
+            "scale": self.scale_.tolist(),
+            "dtype": str(self.mean_.dtype),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Standardizer:
+        """The inverse of :meth:`to_dict`; "mean" and "scale" may be lists or arrays."""
+        dtype = np.dtype(d.get("dtype", "float64"))
+        scaler = cls()
+        scaler.mean_ = np.asarray(d["mean"], dtype=dtype)
+        scaler.scale_ = np.asarray(d["scale"], dtype=dtype)
+        if scaler.mean_.shape != scaler.scale_.shape or scaler.mean_.ndim != 1:
+            raise DataError(
+                f"Standardizer.from_dict: mean {scaler.mean_.shape} and scale "
+                f"{scaler.scale_.shape} must be 1-D of the same length"
+            )
+        return scaler
+
+    def _check_fitted(self) -> None:
+        if self.mean_ is None:
+            raise DataError("Standardizer is not fitted yet; call fit(X_train) first")
+
+    def _checked(self, X) -> np.ndarray:
+        self._check_fitted()
+        X = _float_matrix(X)
+        if X.shape[1] != len(self.mean_):
+            raise DataError(
+                f"Standardizer was fitted on {len(self.mean_)} features but X has shape {X.shape}"
+            )
+        return X
+
+
+class TargetScaler:
+    """Regression targets scaled per output column, ``y_z = (y − μ) / σ``, and folded back.
+
+    ``fit(y)`` stores ``mean_`` (μ) and ``scale_`` (σ, the population standard deviation; 1 for a
+    constant column), each of shape (n_outputs,), in float64. ``transform(y)`` keeps y's shape and
+    float dtype. After training on ``transform(y)``, :meth:`fold_into` rewrites the output layer
+    W (n_in + 1, n_outputs), whose activation must be the identity, so that its outputs are
+    ``σ·ŷ_z + μ``: every row of column j times σ_j, then μ_j added to the bias row.
+    """
+
+    def __init__(self) -> None:
+        self.mean_: np.ndarray | None = None
+        self.scale_: np.ndarray | None = None
+
+    def fit(self, y: Any) -> TargetScaler:
+        Y = self._columns(y)
+        mean, std = mean_std(Y.astype(np.float64))
+        self.mean_, self.scale_ = mean, np.where(std > 0, std, 1.0)
+        return self
+
+    def transform(self, y: Any) -> np.ndarray:
+        mean, scale = self._fitted()
+        y = np.asarray(y)
+        Y = self._columns(y)
+        dtype = y.dtype if y.dtype.kind == "f" else np.dtype(np.float64)
+        return ((Y - mean) / scale).astype(dtype, copy=False).reshape(y.shape)
+
+    def fold_into(self, W: np.ndarray) -> None:
+        """Make an identity output layer trained on scaled targets predict raw ones, in place."""
+        mean, scale = self._fitted()
+        if W.ndim != 2 or W.shape[1] != len(mean):
+            raise DataError(
+                f"TargetScaler.fold_into: the output layer's weights have shape {W.shape}; "
+                f"they need {len(mean)} column(s), one per target column the scaler was fitted on"
+            )
+        W *= scale.astype(W.dtype)
+        W[-1] += mean.astype(W.dtype)
+
+    def _fitted(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.mean_ is None or self.scale_ is None:
+            raise DataError("TargetScaler is not fitted yet; call fit(y_train) first")
+        return self.mean_, self.scale_
+
+    @staticmethod
+    def _columns(y: Any) -> np.ndarray:
+        Y = np.asarray(y)
+        if Y.ndim == 1:
+            Y = Y.reshape(-1, 1)
+        if Y.ndim != 2 or Y.dtype.kind not in "biuf":
+            raise DataError(
+                f"TargetScaler: a regression target must be numbers of shape (m,) or "
+                f"(m, n_outputs); got shape {Y.shape} of dtype {Y.dtype}"
+            )
+        return Y
