@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.engine.ops.activations import LEAKY_RELU_SLOPE
 from chainrule.nn.layers import activation_name
 from chainrule.nn.losses import default_loss, loss_name
 from chainrule.nn.network import Sequential, from_config
@@ -41,8 +42,6 @@ SKLEARN_ACTIVATIONS = {
     "identity": "identity",
     "softmax": "softmax",
 }
-#: the slope of chainrule's ``leaky_relu`` for negative inputs (:func:`chainrule.leaky_relu`)
-LEAKY_RELU_SLOPE = 0.01
 
 
 # -- scikit-learn ---------------------------------------------------------------------------------

@@ -38,8 +38,8 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.engine.ops.activations import LEAKY_RELU_SLOPE
 from chainrule.io.atomic import atomic_write_bytes
-from chainrule.io.interop import LEAKY_RELU_SLOPE
 from chainrule.nn.network import Sequential
 
 __all__ = ["DEFAULT_OPSET", "export_command", "onnx_model", "to_onnx"]

@@ -260,7 +260,12 @@ def relu(x: Any) -> Tensor:
     return ReLU.apply(x)
 
 
-def leaky_relu(x: Any, alpha: float = 0.01) -> Tensor:
+#: the slope of leaky_relu for x < 0 unless told otherwise; a Dense layer's "leaky_relu" uses it, and
+#: exports to PyTorch and ONNX write it
+LEAKY_RELU_SLOPE = 0.01
+
+
+def leaky_relu(x: Any, alpha: float = LEAKY_RELU_SLOPE) -> Tensor:
     """x for x > 0, else ``alpha``·x (default 0.01); the gradient at 0 is ``alpha``."""
     return LeakyReLU.apply(x, alpha=float(alpha))
 
