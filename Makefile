@@ -17,6 +17,8 @@ test: $(TEST_STAMP)
 	bash scripts/install-browser.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 # Steps per second against hand-written NumPy, PyTorch, JAX and scikit-learn (benchmarks/RESULTS.md).
@@ -43,9 +45,12 @@ format: $(TEST_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The style, the floors' import contract (docs/architecture.md) and the engine's and nn's types.
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache .hypothesis test-artifacts

@@ -165,3 +165,22 @@ def test_a_failing_backward_leaves_existing_grads_untouched():
     with pytest.raises(RuntimeError, match="planted"):
         (Broken.apply(v) + w).sum().backward()
     np.testing.assert_array_equal(w.grad, [7.0])  # leaf gradients are committed at the end
+
+
+def test_an_op_whose_output_gets_no_gradient_is_skipped():
+    class Stop(cr.Function):
+        """y = x, but no gradient flows back (a rule may return None for an input)."""
+
+        @staticmethod
+        def forward(ctx, x):
+            return x.copy()
+
+        @staticmethod
+        def backward(ctx, g):
+            return None
+
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+    v = cr.tensor([3.0], requires_grad=True)
+    (Stop.apply(w.sigmoid()).sum() + (v * 2).sum()).backward()
+    assert w.grad is None  # the sigmoid got no gradient, so its rule never ran
+    np.testing.assert_array_equal(v.grad, [2.0])

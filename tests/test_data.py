@@ -13,21 +13,19 @@ import pytest
 import chainrule as cr
 from chainrule.data.datasets import (
     DATASETS,
-    DataError,
     Dataset,
-    decode_labels,
-    detect_task,
-    encode_labels,
     load_dataset,
     make_blobs,
     make_circles,
     make_moons,
     make_spiral,
     make_xor,
-    train_test_split,
 )
-from chainrule.data.scaling import Standardizer
+from chainrule.data.labels import decode_labels, detect_task, encode_labels
+from chainrule.data.scaling import Standardizer, TargetScaler
+from chainrule.data.splits import train_test_split
 from chainrule.data.tables import as_arrays, load_csv
+from chainrule.errors import DataError
 
 
 def write(tmp_path, text, name="data.csv", encoding="utf-8"):
@@ -287,6 +285,95 @@ def test_standardizer_keeps_float32_and_checks_its_input():
         Standardizer().transform(X)
     with pytest.raises(DataError, match="fitted on 3 features but X has shape"):
         scaler.transform(np.ones((2, 2)))
+
+
+# ---------------------------------------------------------------- TargetScaler
+
+
+def test_target_scaler_values_for_one_and_several_columns():
+    # y = [-1, 7, -1, 7]: μ = 3; deviations ±4, so σ = √16 = 4 and y_z = [-1, 1, -1, 1], exactly
+    y = np.array([-1.0, 7.0, -1.0, 7.0])
+    scaler = TargetScaler().fit(y)
+    assert scaler.mean_.tolist() == [3.0] and scaler.scale_.tolist() == [4.0]
+    z = scaler.transform(y)
+    assert z.shape == (4,) and z.tolist() == [-1.0, 1.0, -1.0, 1.0]
+
+    rng = np.random.default_rng(0)
+    Y = np.c_[rng.normal(100, 20, 50), rng.normal(-3, 0.01, 50)]
+    scaler = TargetScaler().fit(Y)
+    assert scaler.mean_.shape == scaler.scale_.shape == (2,)
+    Z = scaler.transform(Y)
+    assert Z.shape == (50, 2)
+    np.testing.assert_allclose(Z.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(Z.std(axis=0), 1, rtol=1e-12)
+    single = TargetScaler().fit(Y[:, 0])  # one column alone: the same, up to summation order
+    np.testing.assert_allclose(single.transform(Y[:, 0]), Z[:, 0], rtol=0, atol=1e-14)
+
+
+def test_target_scaler_constant_column_maps_to_zero():
+    # 0.1 is not exact in binary: its computed std is a few ulps (≈1e-17), not 0. Dividing by
+    # that would blow the column up; the scaler takes μ = 0.1 and σ = 1 instead.
+    Y = np.c_[np.full(7, 0.1), np.arange(7.0)]
+    scaler = TargetScaler().fit(Y)
+    assert scaler.mean_[0] == 0.1 and scaler.scale_[0] == 1.0
+    Z = scaler.transform(Y)
+    assert np.all(Z[:, 0] == 0) and Z[:, 1].std() == pytest.approx(1)
+
+
+def test_target_scaler_keeps_float_dtype_and_converts_integers():
+    y32 = np.array([1.0, 2.0, 4.0], dtype=np.float32)
+    scaler = TargetScaler().fit(y32)
+    assert scaler.mean_.dtype == np.float64  # μ and σ are float64 whatever y is
+    assert scaler.transform(y32).dtype == np.float32
+    assert scaler.transform(y32.astype(np.float64)).dtype == np.float64
+    assert scaler.transform(np.array([1, 2, 4])).dtype == np.float64
+    np.testing.assert_allclose(scaler.transform(y32), scaler.transform([1, 2, 4]), rtol=1e-6)
+
+
+def test_fold_into_makes_a_network_trained_on_scaled_targets_predict_raw_units():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 3))
+    y = 500.0 + 80.0 * (X @ [1.0, -2.0, 0.5]) + rng.normal(0, 5, 40)  # raw units: ~500 ± 200
+    scaler = TargetScaler().fit(y)
+    net = cr.MLP([3, 1], output="identity", seed=0)
+    cr.fit(net, X, scaler.transform(y), epochs=30, lr=0.05, seed=0)
+    predictions_before = net.predict(X)  # in scaled units: ŷ_z
+    W_before = net.weights[-1].copy()
+    scaler.fold_into(net.weights[-1])
+    # ŷ = σ·ŷ_z + μ: column times σ (bias row included), then μ added to the bias row
+    np.testing.assert_array_equal(net.weights[-1][:-1], W_before[:-1] * scaler.scale_)
+    np.testing.assert_array_equal(net.weights[-1][-1], W_before[-1] * scaler.scale_ + scaler.mean_)
+    expected = scaler.mean_ + scaler.scale_ * predictions_before
+    np.testing.assert_allclose(net.predict(X), expected, rtol=1e-13, atol=1e-12)
+    assert np.abs(net.predict(X) - y).mean() < 20  # and it did learn y, in y's units
+
+
+def test_fold_into_two_outputs_and_the_dtype_of_the_weights():
+    scaler = TargetScaler().fit(np.array([[0.0, 10.0], [2.0, 30.0]]))  # μ = (1, 20), σ = (1, 10)
+    W = np.ones((3, 2), dtype=np.float32)
+    scaler.fold_into(W)
+    assert W.dtype == np.float32
+    np.testing.assert_array_equal(W, [[1, 10], [1, 10], [2, 30]])
+
+
+def test_target_scaler_errors():
+    with pytest.raises(DataError, match="not fitted"):
+        TargetScaler().transform([1.0, 2.0])
+    with pytest.raises(DataError, match="not fitted"):
+        TargetScaler().fold_into(np.ones((3, 1)))
+    scaler = TargetScaler().fit(np.ones((5, 2)))
+    with pytest.raises(DataError, match=r"fitted on 2 target column\(s\) but y has shape \(5,\)"):
+        scaler.transform(np.ones(5))
+    with pytest.raises(DataError, match=r"weights have shape \(4, 1\); they need 2 column"):
+        scaler.fold_into(np.ones((4, 1)))
+    with pytest.raises(DataError, match=r"must be numbers .* dtype <U1"):
+        TargetScaler().fit(np.array(["a", "b"]))
+    with pytest.raises(DataError, match=r"shape \(m,\) or \(m, n_outputs\)"):
+        TargetScaler().fit(np.ones((2, 2, 2)))
+    with pytest.raises(DataError, match=r"y\[1, 0\] is nan"):
+        TargetScaler().fit([1.0, np.nan])
+    with pytest.raises(ValueError):  # DataError is a ValueError
+        TargetScaler().fit([])
 
 
 # ---------------------------------------------------------------- train_test_split

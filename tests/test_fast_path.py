@@ -1,12 +1,14 @@
 """The recorded step (``net.train_step``, ``net.step``) gives the engine's gradients, bit for bit.
 
 A training step is recorded once through the engine and replayed afterwards
-(:class:`chainrule.engine.replay.Program`). It must not be a second gradient path: for every hidden
-activation, every (output, loss) pair, both dtypes, with and without sample weights, the replay's
-E and ∇E must equal those of the general reverse pass (``net._value_and_gradients``, which
-``gradcheck`` and the explainer use) exactly — ``np.array_equal``, not a tolerance — on batches
-it has never seen. And the engine's modes keep their meaning: anomaly mode checks every op, a
-non-finite loss updates nothing, ``no_grad`` around a step changes nothing.
+(:class:`chainrule.engine.replay.Program`). Its backward half is the engine's own sweep
+(:func:`chainrule.engine.backward.sweep`) over the engine's own plan, not a second gradient path;
+these tests keep it so. For every hidden activation, every (output, loss) pair, both dtypes, with
+and without sample weights, the replay's E and ∇E must equal those of the general reverse pass
+(``net._value_and_gradients``, which ``gradcheck`` and the explainer use) exactly —
+``np.array_equal``, not a tolerance — on batches it has never seen. And the engine's modes keep
+their meaning: anomaly mode checks every op, a non-finite loss updates nothing, ``no_grad``
+around a step changes nothing.
 """
 
 import numpy as np
@@ -174,6 +176,29 @@ def test_a_recorded_graph_with_shared_values_replays_like_the_engine():
         E, g_engine = cr.value_and_grad(lambda w, X=X: f(X, w))(W.data)
         assert float(value) == float(E)
         assert np.array_equal(g, g_engine)  # summed in the engine's order
+
+
+def test_a_wrong_rule_fails_the_same_way_in_the_engine_and_the_replay():
+    """The replay runs the engine's own sweep: its checks name the op just as backward() does."""
+
+    class Forgot(cr.Function):
+        @staticmethod
+        def forward(ctx, x, b):
+            return x + b
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g  # b was broadcast: its gradient needs cr.unbroadcast(g, b.shape)
+
+    b = cr.tensor(np.zeros(3), requires_grad=True)
+    X = np.ones((4, 3))
+    program, E = Program.record(lambda X: Forgot.apply(X, b).sum(), [X], [b])
+    assert program is not None
+    message = r"forgot\.backward returned a gradient of shape \(4, 3\) for input 1"
+    with pytest.raises(cr.ShapeError, match=message):
+        E.backward()
+    with pytest.raises(cr.ShapeError, match=message):
+        program.run([X], [b.data])
 
 
 def test_a_graph_reaching_ops_made_before_recording_is_not_recorded():

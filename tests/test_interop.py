@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import chainrule as cr
+from chainrule import from_sklearn, from_torch, to_sklearn, to_torch  # the user's: cr.MLP back
 from chainrule.data.scaling import Standardizer
-from chainrule.io.interop import from_sklearn, from_torch, to_sklearn, to_torch
 
 rng = np.random.default_rng(0)
 X = rng.normal(size=(60, 4))

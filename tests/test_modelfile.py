@@ -51,7 +51,7 @@ def test_round_trip_is_exact_with_string_classes_scaler_and_history(tmp_path):
     path = save(net, tmp_path / "iris.chainrule", history=history)
     assert path == tmp_path / "iris.chainrule"
 
-    back = load(path)
+    back = cr.load(path)  # the user's load: io's, returning the class a user holds
     assert type(back) is cr.MLP and back.get_config() == net.get_config()
     for W, W_back in zip(net.weights, back.weights, strict=True):
         assert same_bits(W, W_back)
@@ -117,7 +117,7 @@ def test_regression_network_without_extras(tmp_path):
 def test_sequential_round_trip(tmp_path):
     layers = [cr.Dense(2, 3, activation="relu", seed=0), cr.Dense(3, 1, activation="sigmoid")]
     net = cr.Sequential(layers)
-    back = load(save(net, tmp_path / "s.chainrule"))
+    back = cr.load(save(net, tmp_path / "s.chainrule"))
     assert type(back) is cr.Sequential and back.activations == ["relu", "sigmoid"]
     assert all(same_bits(a, b) for a, b in zip(net.weights, back.weights, strict=True))
 

@@ -2,7 +2,7 @@
 
 Every hidden activation × every output, float32 and float64, with and without the stored
 standardisation; the graph's names, dynamic batch and metadata; the atomic write; and the
-``chainrule export`` entry point (:func:`chainrule.io.onnx_export.export_command`).
+``chainrule export`` command (:mod:`chainrule.cli.export`).
 """
 
 import json
@@ -16,8 +16,9 @@ onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
 import chainrule as cr  # noqa: E402
+from chainrule.cli import main  # noqa: E402
 from chainrule.data.scaling import Standardizer  # noqa: E402
-from chainrule.io.onnx_export import export_command, onnx_model, to_onnx  # noqa: E402
+from chainrule.io.onnx_export import onnx_model, to_onnx  # noqa: E402
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "identity"]
 OUTPUTS = {"sigmoid": 2, "softmax": 3, "identity": 2}  # output → units
@@ -166,28 +167,32 @@ def test_bad_inputs_are_refused_clearly(tmp_path):
         onnx_model(net)
 
 
+def chainrule_export(model_path, out_path):
+    return main(["export", str(model_path), str(out_path)])
+
+
 def test_export_command(tmp_path, capsys):
     X = np.random.default_rng(4).normal(size=(40, 4)) * 5 + 2
     net = random_net("relu", "softmax", np.float64)
     net.classes = np.array([10, 20, 30])
     net.scaler = Standardizer().fit(X)
     net.save(tmp_path / "model.chainrule")
-    assert export_command(tmp_path / "model.chainrule", tmp_path / "model.onnx") == 0
+    assert chainrule_export(tmp_path / "model.chainrule", tmp_path / "model.onnx") == 0
     out = capsys.readouterr().out
     assert "model.onnx" in out and "standardisation included" in out and "[10, 20, 30]" in out
     np.testing.assert_allclose(
         run(tmp_path / "model.onnx", X), net.forward(X), rtol=1e-12, atol=1e-14
     )
 
-    assert export_command(tmp_path / "nope.chainrule", tmp_path / "x.onnx") == 2
+    assert chainrule_export(tmp_path / "nope.chainrule", tmp_path / "x.onnx") == 2
     assert capsys.readouterr().err.startswith("chainrule export: error: ")
     assert not (tmp_path / "x.onnx").exists()
-    assert export_command(tmp_path / "model.chainrule", tmp_path / "no" / "x.onnx") == 2
+    assert chainrule_export(tmp_path / "model.chainrule", tmp_path / "no" / "x.onnx") == 2
     assert "does not exist" in capsys.readouterr().err
 
 
 def test_export_command_without_onnx(tmp_path, capsys, monkeypatch):
     random_net("tanh", "sigmoid", np.float64).save(tmp_path / "m.chainrule")
     monkeypatch.setitem(sys.modules, "onnx", None)  # as if onnx were not installed
-    assert export_command(tmp_path / "m.chainrule", tmp_path / "m.onnx") == 1
+    assert chainrule_export(tmp_path / "m.chainrule", tmp_path / "m.onnx") == 1
     assert "pip install" in capsys.readouterr().err

@@ -188,6 +188,17 @@ def test_explain_works_on_the_fitted_network():
     assert ex.value == pytest.approx(grads[0][0, 0], rel=1e-9, abs=1e-12)
 
 
+def test_the_fitted_network_is_a_model_a_user_can_save_and_load(tmp_path):
+    from chainrule.models import MLP
+
+    X, y = blobs(90)
+    clf = MLPClassifier(**FAST).fit(X, y)
+    assert isinstance(clf.network_, MLP)  # the user's class: fit, save, to_onnx
+    loaded = cr.load(clf.network_.save(tmp_path / "clf.crmodel"))
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+    np.testing.assert_array_equal(loaded.forward(X), clf.predict_proba(X))
+
+
 def test_feature_names_from_a_dataframe():
     pd = pytest.importorskip("pandas")
     X, y = moons(80)

@@ -1,5 +1,8 @@
 """The Tensor: what it holds, the dtype it keeps, and the data it refuses (with where and why)."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -154,3 +157,48 @@ def test_transpose_takes_a_tuple_or_separate_axes():
     np.testing.assert_array_equal(t.transpose(2, 0, 1).data, t.data.transpose(2, 0, 1))
     np.testing.assert_array_equal(t.transpose((2, 0, 1)).data, t.data.transpose(2, 0, 1))
     np.testing.assert_array_equal(t.transpose().data, t.data.T)
+
+
+#: every operator and method of Tensor that applies a primitive
+OPERATORS = (
+    "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
+    "__rtruediv__", "__matmul__", "__rmatmul__", "__pow__", "__rpow__", "__neg__", "__pos__",
+    "__abs__", "__getitem__", "exp", "log", "sqrt", "abs", "clip", "maximum", "minimum", "astype",
+    "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "log_sigmoid", "softmax", "log_softmax",
+    "sum", "mean", "max", "logsumexp", "reshape", "transpose", "T",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", OPERATORS)
+def test_operators_are_written_in_the_class_body_typed_and_documented(name):
+    # Editors and type checkers read the class body: an operator attached afterwards (setattr)
+    # is invisible to them. A function defined in the body has the qualified name Tensor.<name>.
+    attr = vars(cr.Tensor)[name]
+    method = attr.fget if isinstance(attr, property) else attr
+    assert method.__qualname__ == f"Tensor.{name}"
+    assert method.__doc__ and method.__annotations__["return"] == "Tensor"
+
+
+def test_methods_pass_their_arguments_to_the_functions():
+    x = cr.tensor([[-2.0, 0.5, 3.0], [1.0, -0.25, 0.0]])
+    same = np.testing.assert_array_equal
+    same(x.leaky_relu().data, cr.leaky_relu(x).data)
+    same(x.leaky_relu(0.2).data, cr.leaky_relu(x, 0.2).data)
+    same(x.softmax(0).data, cr.softmax(x, axis=0).data)
+    same(x.log_softmax().data, cr.log_softmax(x, axis=-1).data)
+    same(x.sum(1, keepdims=True).data, x.data.sum(1, keepdims=True))
+    same(x.max(axis=(0, 1)).data, x.data.max())
+    same(x.clip(hi=0.5).data, np.minimum(x.data, 0.5))
+    same(x.reshape(3, 2).data, x.data.reshape(3, 2))
+    same(x.T.data, x.data.T)
+    np.testing.assert_allclose((2.0**x).data, 2.0**x.data, rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["chainrule.engine.function", "chainrule.engine.ops.affine", "chainrule.engine.grad"],
+)
+def test_an_engine_module_imported_first_loads_the_engine_in_order(module):
+    # tensor.py imports the ops at its end and the ops import tensor.py; chainrule.engine's
+    # __init__ loads tensor.py first, so any engine module can be the first one imported.
+    subprocess.run([sys.executable, "-c", f"import {module}"], check=True)

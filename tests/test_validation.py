@@ -12,8 +12,10 @@ import pytest
 
 import chainrule as cr
 from chainrule.data.checks import all_finite, check_X
-from chainrule.data.datasets import DataError, Dataset, encode_labels
+from chainrule.data.datasets import Dataset
+from chainrule.data.labels import encode_labels
 from chainrule.data.tables import as_arrays
+from chainrule.errors import DataError
 
 
 @pytest.fixture(autouse=True, params=["elementwise", "sum first"])

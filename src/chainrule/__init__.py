@@ -13,11 +13,25 @@ The engine, in one screen::
     cr.grad(f)(a, b)                    # fresh gradients of a scalar f, .grad untouched
     cr.gradcheck(f, (a, b))             # the engine against central finite differences
 
-Modules: ``tensor`` (the Tensor), ``function`` (the primitive contract: forward and backward side
-by side), ``ops`` (the primitives), ``backprop`` (the reverse pass), ``functional`` (grad,
-value_and_grad), ``gradcheck``, ``modes`` (no_grad, detect_anomaly), ``errors``.
+The package is a house of floors, each a folder that imports only from the floors below it
+(docs/architecture.md; ``lint-imports`` checks it):
+
+- ``engine``: the Tensor, the primitives (forward and backward side by side), the one backward
+  sweep, replay of a recorded step, no_grad / detect_anomaly, grad / value_and_grad, gradcheck;
+- ``data``: tables, bundled datasets, checks of X and y, labels, splits, scaling;
+- ``nn``: layers, activations, losses, initialisers, the lecture's MLP (the math only) and the
+  Network protocol;
+- ``io``: model files, scikit-learn / PyTorch interop, safetensors, ONNX export;
+- ``training``: fit and its loop, optimizers, schedules, callbacks, progress, plots;
+- ``models``: the classes you hold, ``cr.MLP`` and ``cr.Sequential`` with ``fit``, ``save`` and
+  ``to_onnx``, and ``load``, ``from_config``, ``from_sklearn``, ``from_torch`` returning them;
+- ``explain`` and ``sklearn``: the chain-rule explanation of a weight; MLPClassifier/Regressor;
+- ``playground`` and ``cli``: the local web app and the ``chainrule`` command.
+
+Beside them: ``errors`` (every exception chainrule raises on purpose) and ``version``.
 """
 
+from chainrule import moved
 from chainrule.data.datasets import (
     DATASETS,
     DataError,
@@ -83,23 +97,27 @@ from chainrule.errors import (
     DTypeError,
     GradcheckError,
     GraphError,
+    ModelFileError,
     ShapeError,
     TrainingError,
 )
 from chainrule.explain import Explanation, explain
-from chainrule.io.interop import from_sklearn, from_torch, to_sklearn, to_torch
-from chainrule.io.modelfile import ModelFileError, load
+from chainrule.io.interop import to_sklearn, to_torch
+from chainrule.models import MLP, Sequential, from_config, from_sklearn, from_torch, load
 from chainrule.nn.layers import Dense, Parameter
 from chainrule.nn.losses import (
     binary_cross_entropy_with_logits,
     cross_entropy_with_logits,
     squared_error,
 )
-from chainrule.nn.network import MLP, Sequential, Trace, from_config, parse_weight
+from chainrule.nn.network import Trace
+from chainrule.nn.weight_names import parse_weight
 from chainrule.training import callbacks, optim, schedules
 from chainrule.training.callbacks import Callback, EarlyStopping, History
 from chainrule.training.loop import Trainer, TrainingDivergedError, fit
 from chainrule.version import __version__
+
+moved.install()  # the module paths from before the floors, still importable
 
 __all__ = [
     "DATASETS",

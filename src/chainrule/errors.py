@@ -37,7 +37,7 @@ class AnomalyError(ChainruleError, FloatingPointError):
 class GradcheckError(ChainruleError, AssertionError):
     """A gradient disagreed with central finite differences; ``.report`` holds the details."""
 
-    def __init__(self, report):
+    def __init__(self, report: Any) -> None:
         self.report = report
         super().__init__(str(report))
 

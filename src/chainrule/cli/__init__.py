@@ -21,6 +21,11 @@ One module per subcommand (``chainrule.cli.train``, ``.predict``, ``.evaluate``,
 Exit status: 0 done; 1 the command failed (a gradient check failed, a needed package is
 missing); 2 bad usage or bad input (a bad option, a bad CSV cell, a damaged model file): one line
 ``chainrule <cmd>: error: <message>`` on stderr, never a traceback; 130 interrupted (Ctrl-C).
+
+The command line is the package's top floor: it may import anything below it, and nothing in
+chainrule imports it. It builds and loads user models through the top-level API (``chainrule.MLP``,
+``chainrule.load``), so what it hands back has ``.save()``; all printing and exit statuses live
+here, never in the floors below.
 """
 
 from __future__ import annotations

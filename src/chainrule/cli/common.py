@@ -28,7 +28,7 @@ from chainrule.data.tables import (
     read_lines,
 )
 from chainrule.errors import UsageError
-from chainrule.nn.network import Sequential
+from chainrule.nn.protocol import Network
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -86,7 +86,7 @@ def load_labelled_csv(path: str, target: str | int | None, task: str | None = No
 # ---------------------------------------------------------------- a model's columns
 
 
-def select_columns(available: list[str], net: Sequential, where: str) -> list[int]:
+def select_columns(available: list[str], net: Network, where: str) -> list[int]:
     """Positions in ``available`` of the model's features, in the model's order.
 
     With ``net.feature_names`` the columns are matched by name (any order; other columns are
@@ -146,7 +146,7 @@ def read_table(path: str) -> tuple[list[str], list[list[str]], list[int], str]:
     return header, rows[1:], numbers[1:], f"{path}, line {numbers[0]}"
 
 
-def read_features(path: str, net: Sequential, target: str | int | None = None) -> np.ndarray:
+def read_features(path: str, net: Network, target: str | int | None = None) -> np.ndarray:
     """The model's feature columns of a CSV file (header row required), as float64.
 
     The target column (``target``: a name or 0-based position; else the model's target name)
@@ -180,7 +180,7 @@ def _features(path, net, header, rows, numbers, t, where) -> np.ndarray:
 
 
 def target_index(
-    header: list[str], target: str | int | None, net: Sequential, where: str, required: bool
+    header: list[str], target: str | int | None, net: Network, where: str, required: bool
 ) -> int | None:
     """The target column's position: ``target`` (a name, or a 0-based position), else the
     model's target name, else (when ``required``) the last column, as ``load_csv`` does."""
@@ -207,7 +207,7 @@ def target_index(
 
 
 def read_labelled(
-    path: str, net: Sequential, target_text: str | None
+    path: str, net: Network, target_text: str | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """(X in the model's column order, y) from a CSV with a target column (evaluate, gradcheck).
 
@@ -282,7 +282,7 @@ def r2(y: np.ndarray, yhat: np.ndarray) -> float:
     return 1 - residual / total
 
 
-def scores(net: Sequential, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
+def scores(net: Network, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
     """accuracy and loss (the model's E: log-loss) or, for regression, R² and MSE."""
     if net.task == "regression":
         yhat = net.predict(X)

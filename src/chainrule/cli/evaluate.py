@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from chainrule import load
 from chainrule.cli.common import accuracy, mse, r2, read_labelled
-from chainrule.io.modelfile import load
 
 
 def add_parser(commands: Any) -> None:

@@ -16,10 +16,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from chainrule import load
 from chainrule.cli.common import HelpFormatter, UsageError, check_out, read_labelled
 from chainrule.explain import explain, lecture_example, render
 from chainrule.io.atomic import atomic_write_text
-from chainrule.io.modelfile import load
 
 FORMATS = ("text", "md", "json", "html")
 

@@ -6,10 +6,14 @@ See :func:`chainrule.io.onnx_export.to_onnx`; needs ``pip install 'chainrule[onn
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from chainrule import load
 from chainrule.cli.common import check_out
-from chainrule.io.onnx_export import export_command
+from chainrule.io.onnx_export import DEFAULT_OPSET, to_onnx
 
 
 def add_parser(commands: Any) -> None:
@@ -27,5 +31,25 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Load the model file, write it as ONNX and say what was written.
+
+    A problem reaches :func:`chainrule.cli.main`, which prints it in one line and exits with 1
+    when onnx is not installed, 2 for a bad or unreadable model file or an unwritable path.
+    """
     check_out(args.out, args.model)
-    return export_command(args.model, args.out)
+    net = load(args.model)
+    written = to_onnx(net, args.out)
+    print(summary(net, written))
+    if net.classes is not None:
+        print(f"classes (in the metadata): {np.asarray(net.classes).tolist()}")
+    return 0
+
+
+def summary(net: Any, written: Path) -> str:
+    """One line: the file, the opset, the input and output shapes and dtype, the architecture."""
+    scaler = ", standardisation included" if net.scaler is not None else ""
+    return (
+        f"wrote {written}: ONNX opset {DEFAULT_OPSET}, input X (N, {net.n_features}) {net.dtype} → "
+        f"output yhat (N, {net.n_outputs}), {'-'.join(map(str, net.sizes))} "
+        f"{'/'.join(net.activations)}{scaler}"
+    )

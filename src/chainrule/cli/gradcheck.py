@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from chainrule import load
 from chainrule.cli.common import HelpFormatter, UsageError, read_labelled
 from chainrule.engine.gradcheck import gradcheck
-from chainrule.io.modelfile import load
 from chainrule.nn.network import from_config
 
 

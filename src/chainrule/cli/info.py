@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from chainrule import load
 from chainrule.cli.common import class_list
-from chainrule.io.modelfile import load
 
 
 def add_parser(commands: Any) -> None:

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from chainrule import load
 from chainrule.cli.common import UsageError, check_out, read_features, target_option
 from chainrule.io.atomic import atomic_write_text
-from chainrule.io.modelfile import load
 
 
 def add_parser(commands: Any) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule import MLP
 from chainrule.cli.common import (
     HelpFormatter,
     UsageError,
@@ -35,8 +36,7 @@ from chainrule.cli.common import (
     target_option,
 )
 from chainrule.data.datasets import DATASETS, Dataset, load_dataset, train_test_split
-from chainrule.data.scaling import mean_std
-from chainrule.nn.network import MLP
+from chainrule.data.scaling import TargetScaler
 
 DEFAULT_DATASET = "breast_cancer"
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
@@ -71,6 +71,14 @@ def add_parser(commands: Any) -> None:
         ),
         formatter_class=HelpFormatter,
     )
+    add_data_options(p)
+    add_network_options(p.add_argument_group("the network"))
+    add_training_options(p.add_argument_group("training"))
+    add_output_options(p.add_argument_group("output"))
+    p.set_defaults(run=run)
+
+
+def add_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", nargs="?", help="a CSV file with a header row (default: --dataset)")
     p.add_argument(
         "--dataset",
@@ -90,75 +98,80 @@ def add_parser(commands: Any) -> None:
         choices=("classification", "regression", "binary", "multiclass"),
         help="override the task detected from the target column",
     )
-    net = p.add_argument_group("the network")
-    net.add_argument(
+
+
+def add_network_options(group: Any) -> None:
+    group.add_argument(
         "--hidden",
         default=DEFAULTS["hidden"],
         help="hidden layer sizes, comma-separated "
         "(e.g. 16,8); 0 or '' for none (logistic/softmax regression)",
     )
-    net.add_argument(
+    group.add_argument(
         "--activation",
         default=DEFAULTS["activation"],
         choices=ACTIVATIONS,
         help="the hidden layers' activation (sigmoid is the lecture's)",
     )
-    training = p.add_argument_group("training")
-    training.add_argument("--epochs", type=int, default=DEFAULTS["epochs"], help="at most")
-    training.add_argument(
+
+
+def add_training_options(group: Any) -> None:
+    group.add_argument("--epochs", type=int, default=DEFAULTS["epochs"], help="at most")
+    group.add_argument(
         "--batch-size", type=int, default=DEFAULTS["batch_size"], help="samples per step"
     )
-    training.add_argument(
+    group.add_argument(
         "--optimizer", choices=OPTIMIZERS, default=DEFAULTS["optimizer"], help="the update rule"
     )
-    training.add_argument("--lr", type=float, default=DEFAULTS["lr"], help="learning rate")
-    training.add_argument(
+    group.add_argument("--lr", type=float, default=DEFAULTS["lr"], help="learning rate")
+    group.add_argument(
         "--weight-decay",
         type=float,
         default=DEFAULTS["weight_decay"],
         help="L2 penalty on the weights (never the biases)",
     )
-    training.add_argument(
+    group.add_argument(
         "--validation",
         type=float,
         default=DEFAULTS["validation"],
         help="share of the training part held out to watch for overfitting (0: none)",
     )
-    training.add_argument(
+    group.add_argument(
         "--early-stopping",
         action=argparse.BooleanOptionalAction,
         default=True,
         help="stop when the validation loss stops improving and keep the best epoch's weights",
     )
-    training.add_argument(
+    group.add_argument(
         "--patience",
         type=int,
         default=DEFAULTS["patience"],
         help="epochs without improvement before stopping",
     )
-    training.add_argument(
+    group.add_argument(
         "--seed",
         type=int,
         default=0,
         help="seeds the weights, the validation split and the shuffling",
     )
-    training.add_argument(
+    group.add_argument(
         "--test-size", type=float, default=0.25, help="share of the data kept for the final test"
     )
-    output = p.add_argument_group("output")
-    output.add_argument(
+
+
+def add_output_options(group: Any) -> None:
+    group.add_argument(
         "--out", help="the model file (default: <data name>.chainrule in the current folder)"
     )
-    output.add_argument(
+    group.add_argument(
         "--plot",
         action="store_true",
         help="on data with 2 features, also write the decision boundary (<model>.boundary.png)",
     )
-    output.add_argument("--no-loss-plot", action="store_true", help="skip <model>.loss.png")
-    talk = output.add_mutually_exclusive_group()
+    group.add_argument("--no-loss-plot", action="store_true", help="skip <model>.loss.png")
+    talk = group.add_mutually_exclusive_group()
     talk.add_argument("--quiet", "-q", action="store_true", help="print only the final scores")
     talk.add_argument("--verbose", "-v", action="store_true", help="one line per epoch")
-    p.set_defaults(run=run)
 
 
 def hidden_sizes(text: str) -> list[int]:
@@ -210,21 +223,57 @@ def load_data(args: argparse.Namespace) -> tuple[Dataset, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from chainrule.training.loop import TrainingDivergedError, fit
+    from chainrule.training.loop import TrainingDivergedError
 
     check_options(args)
     check_out(args.out, args.data)  # before reading any data
     hidden = hidden_sizes(args.hidden)
     ds, name = load_data(args)
+    out = model_path(args, name)
+    X_train, X_test, y_train, y_test = train_test_split(
+        ds.X, ds.y, test_size=args.test_size, seed=0
+    )
+    net = build_network(ds, hidden, args)
+    target_scaler = None
+    if ds.task == "regression":  # trained on (y − μ)/σ, then folded back into the output layer
+        target_scaler = TargetScaler().fit(y_train)
+        y_fit = target_scaler.transform(y_train)
+    else:
+        y_train, y_test = ds.classes[y_train], ds.classes[y_test]
+        y_fit = y_train
+    if not args.quiet:
+        kind = (
+            "regression" if target_scaler is not None else f"{ds.task}: {class_list(net.classes)}"
+        )
+        print(
+            f"{name}: {len(X_train)} training and {len(X_test)} test samples, "
+            f"{ds.X.shape[1]} features, {kind}"
+        )
+        print(net)
+    try:
+        history = train(net, X_train, y_fit, args)
+    except TrainingDivergedError as err:
+        note(f"chainrule train: error: {err}")
+        return 1
+    if target_scaler is not None:
+        target_scaler.fold_into(net.weights[-1])
+    print(f"train: {format_scores(scores(net, X_train, y_train))}")
+    print(f"test:  {format_scores(scores(net, X_test, y_test))}")
+    return save_outputs(net, history, out, ds, args)
+
+
+def model_path(args: argparse.Namespace, name: str) -> Path:
+    """``--out``, or ``<data name>.chainrule`` in the current folder; its folder must exist."""
     out = Path(args.out) if args.out else Path(f"{name}.chainrule")
     if not (out.parent if str(out.parent) else Path(".")).is_dir():
         raise UsageError(f"--out {out}: the folder {out.parent} does not exist")
     if not args.out:  # the default name, known only now (a given --out was checked above)
         check_out(out, args.data)
-    X_train, X_test, y_train, y_test = train_test_split(
-        ds.X, ds.y, test_size=args.test_size, seed=0
-    )
-    regression = ds.task == "regression"
+    return out
+
+
+def build_network(ds: Dataset, hidden: list[int], args: argparse.Namespace) -> MLP:
+    """The untrained MLP for the task, with the data's feature, target and class names."""
     n_out = 1 if ds.task != "multiclass" else ds.n_classes
     net = MLP(
         [ds.X.shape[1], *hidden, n_out],
@@ -233,45 +282,35 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     net.feature_names, net.target_name = list(ds.feature_names), ds.target_name
-    if regression:
-        centre, spread = mean_std(np.asarray(y_train, dtype=np.float64).reshape(-1, 1))
-        mean, scale = float(centre[0]), float(spread[0]) or 1.0
-        y_fit = (y_train - mean) / scale
-    else:
+    if ds.task != "regression":
         net.classes = np.sort(ds.classes)  # the network's classes are sorted labels
-        y_train, y_test = ds.classes[y_train], ds.classes[y_test]
-        y_fit = y_train
-    if not args.quiet:
-        kind = "regression" if regression else f"{ds.task}: {class_list(net.classes)}"
-        print(
-            f"{name}: {len(X_train)} training and {len(X_test)} test samples, "
-            f"{ds.X.shape[1]} features, {kind}"
-        )
-        print(net)
-    try:
-        history = fit(
-            net,
-            X_train,
-            y_fit,
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            optimizer=args.optimizer,
-            lr=args.lr,
-            weight_decay=args.weight_decay,
-            validation=args.validation or None,
-            early_stopping=args.early_stopping,
-            patience=args.patience,
-            standardize=True,
-            seed=args.seed,
-            verbose=0 if args.quiet else 2 if args.verbose else 1,
-        )
-    except TrainingDivergedError as err:
-        note(f"chainrule train: error: {err}")
-        return 1
-    if regression:
-        unscale_output(net, mean, scale)
-    print(f"train: {format_scores(scores(net, X_train, y_train))}")
-    print(f"test:  {format_scores(scores(net, X_test, y_test))}")
+    return net
+
+
+def train(net: MLP, X: np.ndarray, y: np.ndarray, args: argparse.Namespace) -> Any:
+    """``chainrule.fit`` with the command line's options; returns the history."""
+    from chainrule.training.loop import fit
+
+    return fit(
+        net,
+        X,
+        y,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        optimizer=args.optimizer,
+        lr=args.lr,
+        weight_decay=args.weight_decay,
+        validation=args.validation or None,
+        early_stopping=args.early_stopping,
+        patience=args.patience,
+        standardize=True,
+        seed=args.seed,
+        verbose=0 if args.quiet else 2 if args.verbose else 1,
+    )
+
+
+def save_outputs(net: MLP, history: Any, out: Path, ds: Dataset, args: argparse.Namespace) -> int:
+    """Save the model and its plots, say what was written; the exit status (130 if interrupted)."""
     net.save(out)
     written = [str(out)]
     if not args.no_loss_plot or args.plot:
@@ -281,13 +320,6 @@ def run(args: argparse.Namespace) -> int:
         note("chainrule train: interrupted (Ctrl-C); saved the model as trained so far")
         return 130
     return 0
-
-
-def unscale_output(net: MLP, mean: float, scale: float) -> None:
-    """Fold ŷ = scale · ŷ_z + mean into the identity output layer: W ← W·scale, bias += mean."""
-    W = net.weights[-1]
-    W *= scale
-    W[-1] += mean
 
 
 def write_plots(

@@ -1,4 +1,4 @@
-"""What a dataset is, the datasets that ship with chainrule, and the train/test split.
+"""What a dataset is, and the datasets that ship with chainrule.
 
 A :class:`Dataset` holds ``X`` (n_samples, n_features) as float64, ``y``, the column names and the
 task. For classification ``y`` holds class indices 0..k−1 and ``classes[y]`` gives the original
@@ -6,11 +6,11 @@ labels back; for regression ``y`` is float64 and ``classes`` is None::
 
     ds = load_dataset("breast_cancer")             # 569 × 30; classes: malignant, benign
     X, y = make_moons(200, noise=0.1, seed=0)      # a 2-D toy problem, made from a seed
-    X_train, X_test, y_train, y_test = train_test_split(ds.X, ds.y, seed=0)
 
 Nothing is downloaded: breast_cancer, digits, iris, wine and diabetes are read from the copies
 bundled inside scikit-learn (``pip install 'chainrule[sklearn]'``); moons, circles, xor, spiral and
-blobs are made here with NumPy. Your own files and arrays: ``chainrule.data.tables``.
+blobs are made here with NumPy. Your own files and arrays: :mod:`chainrule.data.tables`; labels
+and tasks: :mod:`chainrule.data.labels`; the train/test split: :mod:`chainrule.data.splits`.
 """
 
 from __future__ import annotations
@@ -20,10 +20,30 @@ from dataclasses import dataclass
 import numpy as np
 
 from chainrule.data.checks import all_finite
+
+# decode_labels and train_test_split moved to chainrule.data.labels and chainrule.data.splits.
+# They stay importable from here only until the callers outside data (the package root,
+# training/prepare.py, cli/train.py, tests/test_train.py) import them from chainrule.data.
+from chainrule.data.labels import (
+    TASKS,
+    _show,
+    decode_labels,  # noqa: F401
+    detect_task,
+    encode_labels,
+)
+from chainrule.data.splits import train_test_split  # noqa: F401
 from chainrule.errors import DataError
 
-TASKS = ("binary", "multiclass", "regression")
-MAX_CLASSES = 20  # an integer-valued numeric target with more distinct values is regression
+__all__ = [
+    "DATASETS",
+    "Dataset",
+    "load_dataset",
+    "make_blobs",
+    "make_circles",
+    "make_moons",
+    "make_spiral",
+    "make_xor",
+]
 
 # name: (scikit-learn loader, its keyword arguments, target name, task)
 _SKLEARN = {
@@ -37,7 +57,7 @@ _GENERATED = ("moons", "circles", "xor", "spiral", "blobs")
 DATASETS = (*_SKLEARN, *_GENERATED)
 
 
-# ---------------------------------------------------------------- the dataset and its task
+# ---------------------------------------------------------------- the dataset
 
 
 @dataclass(repr=False, eq=False)
@@ -124,142 +144,6 @@ class Dataset:
         if task == "classification":
             task = "binary" if len(classes) == 2 else "multiclass"
         return cls(X, indices, names, target_name, classes, task)
-
-
-def detect_task(y) -> str:
-    """Guess the task from a target: "binary", "multiclass" or "regression".
-
-    The rule: labels that are not numbers (strings, booleans) are classes. Numbers are classes
-    when every value is a whole number and there are few distinct values, k ≤ 20 and
-    (k ≤ 2 or k ≤ n_samples / 2), so that each class has on average at least two samples.
-    Anything else (fractions, or many distinct whole numbers such as counts or prices) is
-    regression. Classification is "binary" for at most 2 classes, else "multiclass". Pass
-    ``task=`` to ``load_csv`` or :meth:`Dataset.from_arrays` to override the guess.
-    """
-    y = np.asarray(y)
-    if y.dtype.kind in "iuf":
-        finite = y[np.isfinite(y)] if y.dtype.kind == "f" else y
-        k = len(np.unique(finite))
-        whole = bool(np.all(finite == np.round(finite)))
-        if not (whole and k <= MAX_CLASSES and (k <= 2 or k <= len(y) / 2)):
-            return "regression"
-    else:
-        k = len(np.unique(y.astype(str)))
-    return "binary" if k <= 2 else "multiclass"
-
-
-# ---------------------------------------------------------------- labels
-
-
-def encode_labels(y) -> tuple[np.ndarray, np.ndarray]:
-    """Labels to class indices: ``(indices, classes)`` with ``classes[indices] == y``.
-
-    ``classes`` is sorted, as scikit-learn's LabelEncoder sorts it: ``["cat", "dog"]``,
-    ``[0, 1, 2]``. Strings and numbers both work, but not mixed together.
-
-        >>> encode_labels(["dog", "cat", "dog"])
-        (array([1, 0, 1]), array(['cat', 'dog'], dtype='<U3'))
-    """
-    y = np.asarray(y)
-    y = y.reshape(len(y)) if y.ndim == 2 and y.shape[1] == 1 else y
-    if y.ndim != 1:
-        raise DataError(f"encode_labels: labels must be 1-D (n_samples,); got shape {y.shape}")
-    if y.dtype.kind == "f" and not all_finite(y):
-        i = int(np.flatnonzero(~np.isfinite(y))[0])
-        raise DataError(f"encode_labels: label {i} is {y[i]}; drop or fill in that sample")
-    try:
-        classes, indices = np.unique(y, return_inverse=True)
-    except TypeError:  # an object array mixing str and numbers cannot be sorted
-        raise DataError(
-            f"encode_labels: labels mix types ({_show(y)}); make them all strings or all numbers"
-        ) from None
-    return indices.astype(np.int64), classes
-
-
-def decode_labels(indices, classes) -> np.ndarray:
-    """Class indices back to the original labels: ``classes[indices]``, checked."""
-    indices, classes = np.asarray(indices), np.asarray(classes)
-    if indices.dtype.kind not in "iu":
-        raise DataError(f"decode_labels: indices must be integers; got dtype {indices.dtype}")
-    bad = (indices < 0) | (indices >= len(classes))
-    if bad.any():
-        i = int(np.flatnonzero(bad.ravel())[0])
-        raise DataError(
-            f"decode_labels: index {indices.ravel()[i]} (position {i}) is outside "
-            f"0..{len(classes) - 1} for {len(classes)} classes"
-        )
-    return classes[indices]
-
-
-def _show(values, limit: int = 8) -> str:
-    """The first few values, quoted: ``'a', 'b', ... (12 in all)``."""
-    values = list(values)
-    shown = ", ".join(repr(v.item() if isinstance(v, np.generic) else v) for v in values[:limit])
-    return shown + (f", ... ({len(values)} in all)" if len(values) > limit else "")
-
-
-# ---------------------------------------------------------------- train/test split
-
-
-def train_test_split(X, y, test_size: float = 0.25, stratify: bool = True, seed=0):
-    """Shuffle and split into ``X_train, X_test, y_train, y_test``.
-
-    Args:
-        test_size: the fraction of samples in the test set (0 < test_size < 1), rounded up, or a
-            number of samples (int).
-        stratify: for classification targets (:func:`detect_task`), keep each class's share in
-            both sets: class c gets test_size × n_c test samples, rounded so the total is right
-            (largest remainders round up), and always keeps at least one in training.
-            Regression targets are split plainly.
-        seed: an int or a ``numpy.random.Generator``; the same seed gives the same split.
-    """
-    X, y = np.asarray(X), np.asarray(y)
-    n = len(X)
-    if len(y) != n:
-        raise DataError(f"train_test_split: X has {n} rows but y has {len(y)}")
-    if isinstance(test_size, int | np.integer) and not isinstance(test_size, bool):
-        n_test = int(test_size)
-    elif isinstance(test_size, float) and 0 < test_size < 1:
-        n_test = int(np.ceil(test_size * n))
-    else:
-        raise DataError(
-            f"train_test_split: test_size must be a fraction in (0, 1) or a count; "
-            f"got {test_size!r}"
-        )
-    if not 1 <= n_test < n:
-        raise DataError(
-            f"train_test_split: a test set of {n_test} from {n} samples leaves a set empty; "
-            "use more samples or another test_size"
-        )
-    rng = np.random.default_rng(seed)
-    if stratify and y.ndim == 1 and detect_task(y) != "regression":
-        test = _stratified_test_indices(y, n_test, rng)
-    else:
-        test = rng.permutation(n)[:n_test]
-    in_test = np.zeros(n, dtype=bool)
-    in_test[test] = True
-    train = rng.permutation(np.flatnonzero(~in_test))
-    test = rng.permutation(np.flatnonzero(in_test))
-    return X[train], X[test], y[train], y[test]
-
-
-def _stratified_test_indices(y: np.ndarray, n_test: int, rng: np.random.Generator) -> np.ndarray:
-    classes, inverse = np.unique(y.astype(str) if y.dtype.kind == "O" else y, return_inverse=True)
-    counts = np.bincount(inverse)
-    if (counts < 2).any():
-        c = int(np.argmin(counts))
-        raise DataError(
-            f"train_test_split: class {_show(classes[c : c + 1])} has only 1 sample; a stratified "
-            "split needs at least 2 per class. Pass stratify=False or collect more samples"
-        )
-    exact = counts * n_test / len(y)
-    take = np.floor(exact).astype(np.int64)
-    largest_remainders = np.argsort(-(exact - take), kind="stable")
-    take[largest_remainders[: n_test - take.sum()]] += 1
-    take = np.minimum(take, counts - 1)
-    return np.concatenate(
-        [rng.permutation(np.flatnonzero(inverse == c))[: take[c]] for c in range(len(classes))]
-    )
 
 
 # ---------------------------------------------------------------- the datasets

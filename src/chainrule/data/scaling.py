@@ -7,7 +7,8 @@ Two scalers, both fitted on the training part only and stored with the model:
 * :class:`TargetScaler` scales each regression target column the same way for training, then
   :meth:`TargetScaler.fold_into` folds ``ŷ = σ·ŷ_z + μ`` into the identity output layer's weights,
   so the trained network predicts in the target's own units with no scaler left to apply. The
-  command line, the estimators and the playground all scale a regression target with it.
+  command line scales a regression target with it; the scikit-learn estimators train on y as
+  given, as scikit-learn's MLPRegressor does, and so does the playground.
 
 Example:
     >>> scaler = TargetScaler().fit(y_train)          # y_train: (m,) or (m, n_outputs)
@@ -21,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.data.checks import all_finite
 from chainrule.data.tables import _float_matrix
 from chainrule.errors import DataError
 
@@ -47,6 +49,16 @@ def mean_std(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, std
 
 
+def _centre_and_scale(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """μ and σ per column in float64, for z = (x − μ) / σ; a constant column gets μ = its value,
+    σ = 1, so it maps to exactly 0 (never a division by zero)."""
+    mean, std = mean_std(X)
+    # Rounding leaves a constant column a std of a few ulps of its mean, not exactly 0.
+    constant = std <= 10 * np.finfo(np.float64).eps * np.abs(mean)
+    first = X[0].astype(np.float64)
+    return np.where(constant, first, mean), np.where(constant, 1.0, std)
+
+
 class Standardizer:
     """Per-feature standardization ``z = (x − μ) / σ``, with μ and σ from the training data.
 
@@ -65,11 +77,8 @@ class Standardizer:
 
     def fit(self, X) -> Standardizer:
         X = _float_matrix(X)
-        mean, std = mean_std(X)
-        # Rounding leaves a constant column a std of a few ulps of its mean, not exactly 0.
-        constant = std <= 10 * np.finfo(np.float64).eps * np.abs(mean)
-        self.mean_ = np.where(constant, X[0], mean).astype(X.dtype)  # so constants map to 0
-        self.scale_ = np.where(constant, 1.0, std).astype(X.dtype)
+        mean, scale = _centre_and_scale(X)
+        self.mean_, self.scale_ = mean.astype(X.dtype), scale.astype(X.dtype)
         return self
 
     def transform(self, X) -> np.ndarray:
@@ -123,11 +132,12 @@ class Standardizer:
 class TargetScaler:
     """Regression targets scaled per output column, ``y_z = (y − μ) / σ``, and folded back.
 
-    ``fit(y)`` stores ``mean_`` (μ) and ``scale_`` (σ, the population standard deviation; 1 for a
-    constant column), each of shape (n_outputs,), in float64. ``transform(y)`` keeps y's shape and
-    float dtype. After training on ``transform(y)``, :meth:`fold_into` rewrites the output layer
-    W (n_in + 1, n_outputs), whose activation must be the identity, so that its outputs are
-    ``σ·ŷ_z + μ``: every row of column j times σ_j, then μ_j added to the bias row.
+    ``fit(y)`` stores ``mean_`` (μ) and ``scale_`` (σ, the population standard deviation; for a
+    constant column μ is its value and σ is 1, so it maps to 0), each of shape (n_outputs,), in
+    float64. ``transform(y)`` keeps y's shape and float dtype (integers become float64). After
+    training on ``transform(y)``, :meth:`fold_into` rewrites the output layer W (n_in + 1,
+    n_outputs), whose activation must be the identity, so that its outputs are ``σ·ŷ_z + μ``:
+    every row of column j times σ_j, then μ_j added to the bias row.
     """
 
     def __init__(self) -> None:
@@ -135,15 +145,25 @@ class TargetScaler:
         self.scale_: np.ndarray | None = None
 
     def fit(self, y: Any) -> TargetScaler:
-        Y = self._columns(y)
-        mean, std = mean_std(Y.astype(np.float64))
-        self.mean_, self.scale_ = mean, np.where(std > 0, std, 1.0)
+        Y = self._columns(y).astype(np.float64)
+        if not all_finite(Y):
+            i, j = np.argwhere(~np.isfinite(Y))[0]
+            raise DataError(
+                f"TargetScaler.fit: y[{i}, {j}] is {Y[i, j]}; remove or fill in the missing "
+                "target values first"
+            )
+        self.mean_, self.scale_ = _centre_and_scale(Y)
         return self
 
     def transform(self, y: Any) -> np.ndarray:
         mean, scale = self._fitted()
         y = np.asarray(y)
         Y = self._columns(y)
+        if Y.shape[1] != len(mean):
+            raise DataError(
+                f"TargetScaler was fitted on {len(mean)} target column(s) but y has shape "
+                f"{y.shape}; transform the same columns it was fitted on"
+            )
         dtype = y.dtype if y.dtype.kind == "f" else np.dtype(np.float64)
         return ((Y - mean) / scale).astype(dtype, copy=False).reshape(y.shape)
 
@@ -168,9 +188,9 @@ class TargetScaler:
         Y = np.asarray(y)
         if Y.ndim == 1:
             Y = Y.reshape(-1, 1)
-        if Y.ndim != 2 or Y.dtype.kind not in "biuf":
+        if Y.ndim != 2 or Y.dtype.kind not in "biuf" or 0 in Y.shape:
             raise DataError(
                 f"TargetScaler: a regression target must be numbers of shape (m,) or "
-                f"(m, n_outputs); got shape {Y.shape} of dtype {Y.dtype}"
+                f"(m, n_outputs), m ≥ 1; got shape {Y.shape} of dtype {Y.dtype}"
             )
         return Y

@@ -1,17 +1,15 @@
-"""Your own data in, arrays out: CSV files, arrays and DataFrames, and scaling.
+"""Your own data in, arrays out: CSV files, and arrays, lists and DataFrames.
 
-``load_csv`` returns a :class:`~chainrule.datasets.Dataset`: ``X`` (n_samples, n_features) as
+``load_csv`` returns a :class:`~chainrule.data.Dataset`: ``X`` (n_samples, n_features) as
 float64, ``y`` (class indices into ``classes``, or float64 values for regression), the column
 names and the task::
 
     ds = load_csv("iris.csv", target="species")    # header row required, delimiter detected
-    X_train, X_test, y_train, y_test = train_test_split(ds.X, ds.y, seed=0)
-    scaler = Standardizer().fit(X_train)             # z = (x − μ) / σ, μ and σ from training data
-    Z_train, Z_test = scaler.transform(X_train), scaler.transform(X_test)
+    X, y, feature_names = as_arrays(df[["a", "b"]], df["label"])   # DataFrames, lists, arrays
 
-Every problem with the data raises :class:`DataError` (a ``ValueError``) whose message names the
-file, the line and the column, and says what to do. ``chainrule.data.datasets`` has the Dataset, the
-labels, ``train_test_split``, and the bundled and generated datasets.
+Every problem with the data raises :class:`~chainrule.errors.DataError` (a ``ValueError``) whose
+message names the file, the line and the column, and says what to do. The Dataset and the
+bundled datasets are in :mod:`chainrule.data.datasets`, labels in :mod:`chainrule.data.labels`.
 """
 
 from __future__ import annotations
@@ -25,9 +23,11 @@ from pathlib import Path
 import numpy as np
 
 from chainrule.data.checks import all_finite
-from chainrule.data.datasets import DataError, Dataset, _show
+from chainrule.data.datasets import Dataset
+from chainrule.data.labels import _show
+from chainrule.errors import DataError
 
-__all__ = ["DataError", "Dataset", "as_arrays", "load_csv"]
+__all__ = ["as_arrays", "load_csv", "read_lines"]
 
 _DELIMITERS = ",;\t|"
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -63,7 +63,7 @@ def load_csv(path, target=None, delimiter: str | None = None, task: str | None =
         delimiter: "," ";" "\\t" or "|"; default: detected (``csv.Sniffer``, checked against the
             first rows, with a fallback that counts columns).
         task: "binary", "multiclass", "regression", "classification" or None to detect
-            (``chainrule.data.datasets.detect_task``). The target may hold numbers or strings.
+            (``chainrule.data.labels.detect_task``). The target may hold numbers or strings.
 
     Example::
 
@@ -75,20 +75,7 @@ def load_csv(path, target=None, delimiter: str | None = None, task: str | None =
         delimiter = _detect_delimiter(lines)
     elif delimiter not in _DELIMITERS:
         raise DataError(f"{name}: delimiter must be one of , ; tab |; got {delimiter!r}")
-
-    reader = csv.reader(lines, delimiter=delimiter, skipinitialspace=True)
-    rows, line_numbers, previous = [], [], 0
-    for row in reader:
-        if any(cell.strip() for cell in row):  # skip blank lines and rows of bare delimiters
-            rows.append([cell.strip() for cell in row])
-            line_numbers.append(previous + 1)  # the line where this record starts
-        previous = reader.line_num
-    if not rows:
-        raise DataError(
-            f"{name}, line 1: the file is empty; expected a header row naming the columns, "
-            "then one row per sample"
-        )
-
+    rows, line_numbers = _records(lines, delimiter, name)
     header, header_line = rows[0], line_numbers[0]
     where = f"{name}, line {header_line}"
     _check_header(header, where, delimiter)
@@ -101,8 +88,38 @@ def load_csv(path, target=None, delimiter: str | None = None, task: str | None =
     for row, line in zip(rows[1:], line_numbers[1:], strict=True):
         if len(row) != len(header):
             _ragged(name, line, row, header, delimiter)
-
     features = [j for j in range(len(header)) if j != t]
+    X = _feature_matrix(name, rows, line_numbers, features)
+    cells = [row[t] for row in rows[1:]]
+    y = _parse_target(cells, [f"{name}, line {n}, column {header[t]!r}" for n in line_numbers[1:]])
+    try:
+        return Dataset.from_arrays(X, y, [header[j] for j in features], header[t], task)
+    except DataError as err:
+        raise DataError(f"{name}, column {header[t]!r}: {err}") from None
+
+
+def _records(lines: list[str], delimiter: str, name: str) -> tuple[list[list[str]], list[int]]:
+    """The non-blank rows, cells stripped, and the line each starts on; the file must have one."""
+    reader = csv.reader(lines, delimiter=delimiter, skipinitialspace=True)
+    rows, line_numbers, previous = [], [], 0
+    for row in reader:
+        if any(cell.strip() for cell in row):  # skip blank lines and rows of bare delimiters
+            rows.append([cell.strip() for cell in row])
+            line_numbers.append(previous + 1)  # the line where this record starts
+        previous = reader.line_num
+    if not rows:
+        raise DataError(
+            f"{name}, line 1: the file is empty; expected a header row naming the columns, "
+            "then one row per sample"
+        )
+    return rows, line_numbers
+
+
+def _feature_matrix(
+    name: str, rows: list[list[str]], line_numbers: list[int], features: list[int]
+) -> np.ndarray:
+    """The feature columns of the data rows (rows[1:]) as float64; a bad cell is named."""
+    header = rows[0]
     X = np.empty((len(rows) - 1, len(features)))
     for i, row in enumerate(rows[1:]):
         try:
@@ -112,13 +129,7 @@ def load_csv(path, target=None, delimiter: str | None = None, task: str | None =
     if not all_finite(X):
         i = np.flatnonzero(~np.isfinite(X).all(axis=1))[0]
         _check_cells(name, line_numbers[i + 1], rows[i + 1], header, features)
-
-    cells = [row[t] for row in rows[1:]]
-    y = _parse_target(cells, [f"{name}, line {n}, column {header[t]!r}" for n in line_numbers[1:]])
-    try:
-        return Dataset.from_arrays(X, y, [header[j] for j in features], header[t], task)
-    except DataError as err:
-        raise DataError(f"{name}, column {header[t]!r}: {err}") from None
+    return X
 
 
 def _detect_delimiter(lines: list[str]) -> str:

@@ -3,30 +3,69 @@
 Starting from the output with ``dE/dE = 1``, the walk visits each op after every op that used its
 output (a reverse topological order), so when it reaches an op, the gradient of its output is
 complete: the sum over all the paths that lead from it to E. The op's backward rule turns that into
-the gradients of its inputs, and the walk goes on. The order is computed with an explicit stack, not
-recursion, so a chain of any length works; each op's gradient is dropped as soon as it has been
-used, and (unless ``retain_graph``) so is everything the op saved, so memory is freed during the
-walk.
+the gradients of its inputs, and the walk goes on.
+
+The walk is done in two parts, so that a recorded step can repeat the second alone
+(:mod:`chainrule.engine.replay`):
+
+* :func:`build_plan` orders the graph (an explicit stack, not recursion, so a chain of any length
+  works) and numbers every gradient it will hold: slot ``k`` for the output of the k-th op walked
+  (the root is 0), then one slot per leaf. Each op gets its **targets**: for each input that wants
+  a gradient, ``(input position, slot, shape, dtype)``.
+* :func:`sweep` runs the plan: for op k, ``g = grads[k]``, the rule's results ``op.backward(ctx,
+  g)`` are checked against the targets' shapes and dtypes and added into their slots
+  (``grads[j] += ∂E/∂input``, in the walk's order). Each gradient is dropped as soon as it has been
+  used and (unless ``retain_graph``) so is everything the op saved, so memory is freed as it goes.
+
+:func:`backprop` is both, on the live graph; a replay keeps the plan and sweeps it again over the
+fresh ``ctx`` of each op it has re-run forward: one backward path either way.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chainrule.engine.modes import STATE, check_backward
 from chainrule.errors import GraphError, ShapeError
 
+if TYPE_CHECKING:
+    from chainrule.engine.function import Function
+    from chainrule.engine.tensor import Tensor
+
+Array = NDArray[Any]
+
+#: one input of an op that wants a gradient: (its position among the op's inputs, the slot its
+#: gradient is summed in, its shape, its dtype)
+Target = tuple[int, int, tuple[int, ...], np.dtype[Any]]
+
+_ndarray = np.ndarray
+
+
+class Plan(NamedTuple):
+    """The reverse walk of one graph as indices: no arrays, no references to the graph.
+
+    Attributes:
+        steps: per op in walk order (the root first), the targets of its rule. The gradient of the
+            k-th op's output is slot ``k``; leaves have the slots after the ops'.
+        n_slots: ops plus leaves: the length of the ``grads`` list :func:`sweep` works in.
+    """
+
+    steps: list[tuple[Target, ...]]
+    n_slots: int
+
 
 def backprop(
-    root: Any,
+    root: Tensor,
     grad: Any = None,
     *,
     accumulate: bool,
     retain_graph: bool = False,
-    wrt: list[Any] | None = None,
-) -> dict[int, np.ndarray]:
+    wrt: Sequence[Tensor] | None = None,
+) -> dict[int, Array]:
     """Run the chain rule from ``root`` back to the leaves.
 
     Args:
@@ -41,31 +80,42 @@ def backprop(
     """
     seed = _seed(root, grad)
     node = root._node
+    grads: list[Array | None]
+    summed: set[int] = set()
     if node is None:
         if not root.requires_grad:
             raise GraphError(
                 "backward: this tensor does not require grad: none of the tensors it was computed "
                 "from has requires_grad=True, or it was computed inside cr.no_grad()."
             )
-        leaf_grads = {id(root): [root, seed, False]}
-    elif STATE.anomaly:  # an AnomalyError names the op, in place of NumPy's warnings
-        with np.errstate(all="ignore"):
-            leaf_grads = _walk(node, seed, retain_graph)
+        leaves, grads, first = [root], [seed], 0
     else:
-        leaf_grads = _walk(node, seed, retain_graph)
-    if accumulate:
-        for leaf, g, owned in leaf_grads.values():
-            if leaf.requires_grad:
-                if leaf.grad is None:
-                    leaf.grad = g if owned else g.copy()
-                else:
-                    leaf.grad += g
+        plan, nodes, leaves = build_plan(node)
+        first = len(nodes)
+        grads = [None] * plan.n_slots
+        grads[0] = seed
+        if STATE.anomaly:  # an AnomalyError names the op, in place of NumPy's warnings
+            with np.errstate(all="ignore"):
+                summed = sweep(plan.steps, nodes, grads, anomaly=True, release=not retain_graph)
+        else:
+            summed = sweep(plan.steps, nodes, grads, anomaly=False, release=not retain_graph)
+    found: dict[int, Array] = {}
+    for j, leaf in enumerate(leaves, first):
+        g = grads[j]
+        if g is None:
+            continue
+        found[id(leaf)] = g
+        if accumulate and leaf.requires_grad:
+            if leaf.grad is None:  # a sum is a fresh array; one contribution may be shared
+                leaf.grad = g if j in summed else g.copy()
+            else:
+                leaf.grad += g
     if wrt is None:
         return {}
-    return {id(t): leaf_grads[id(t)][1] for t in wrt if id(t) in leaf_grads}
+    return {id(t): found[id(t)] for t in wrt if id(t) in found}
 
 
-def _seed(root: Any, grad: Any) -> np.ndarray:
+def _seed(root: Tensor, grad: Any) -> Array:
     data = root.data
     if grad is None:
         if data.size != 1:
@@ -84,7 +134,7 @@ def _seed(root: Any, grad: Any) -> np.ndarray:
     return g
 
 
-def toposort(root_node: Any) -> list[Any]:
+def toposort(root_node: Function) -> list[Function]:
     """The ops that ``root_node`` depends on, each after all of its inputs' ops (no recursion)."""
     order = []
     visited = set()
@@ -110,56 +160,122 @@ def toposort(root_node: Any) -> list[Any]:
     return order
 
 
-def _walk(root_node: Any, seed: np.ndarray, retain_graph: bool) -> dict[int, list[Any]]:
-    order = toposort(root_node)
-    anomaly = STATE.anomaly
-    grads = {root_node: seed}
-    leaf_grads: dict[int, list[Any]] = {}  # id(leaf) -> [leaf, gradient, owned by us?]
-    for node in reversed(order):
-        g = grads.pop(node)  # complete: every consumer of this node came earlier in the walk
-        if node.retained is not None:
-            out = node.retained()
-            if out is not None:
-                out.grad = g.copy() if out.grad is None else out.grad + g
-        results = node.backward(node, g)
-        if type(results) is not tuple:
-            results = (results,)
-        parents = node.parents
-        if len(results) != len(parents):
-            raise GraphError(
-                f"{node.name}.backward returned {len(results)} gradients for {len(parents)} "
-                "inputs; it must return one per input (None where there is none)."
-            )
-        for i, (p, gi) in enumerate(zip(parents, results, strict=True)):
-            if p is None or gi is None:
+def build_plan(root_node: Function) -> tuple[Plan, list[Function], list[Tensor]]:
+    """The walk from ``root_node``: ``(plan, ops, leaves in slot order)``.
+
+    ``ops`` is in :func:`toposort` order, the root last: the walk takes them from the end, op k of
+    the walk (``ops[-1 - k]``) holding its output's gradient in slot k, and leaf i in slot
+    ``len(ops) + i``.
+    """
+    nodes = toposort(root_node)
+    last = len(nodes) - 1
+    slot_of_node = {node: last - i for i, node in enumerate(nodes)}
+    slot_of_leaf: dict[int, int] = {}
+    leaves: list[Tensor] = []
+    steps = []
+    for node in reversed(nodes):  # the root first: every op after all the ops that used its output
+        targets = []
+        for i, p in enumerate(node.parents):
+            if p is None:
                 continue
-            if type(gi) is not np.ndarray or gi.shape != p.data.shape or gi.dtype != p.data.dtype:
-                gi = _conform(node, i, gi, p.data)
-            if anomaly:
-                check_backward(node, g, i, gi)
             child = p._node
-            if child is None:
-                entry = leaf_grads.get(id(p))
-                if entry is None:
-                    leaf_grads[id(p)] = [p, gi, False]
-                else:
-                    entry[1] = entry[1] + gi
-                    entry[2] = True
+            if child is not None:
+                j = slot_of_node[child]
             else:
-                prev = grads.get(child)
-                grads[child] = gi if prev is None else prev + gi
-        if not retain_graph:
+                j = slot_of_leaf.get(id(p), -1)
+                if j < 0:
+                    j = slot_of_leaf[id(p)] = len(nodes) + len(leaves)
+                    leaves.append(p)
+            data = p.data
+            targets.append((i, j, data.shape, data.dtype))
+        steps.append(tuple(targets))
+    return Plan(steps, len(nodes) + len(leaves)), nodes, leaves
+
+
+def sweep(
+    steps: Sequence[tuple[Target, ...]],
+    nodes: list[Function],
+    grads: list[Array | None],
+    *,
+    anomaly: bool,
+    release: bool,
+) -> set[int]:
+    """Apply each op's backward rule in plan order and sum the gradients into their slots.
+
+    For op k: ``g = grads[k]`` (complete, as every op that used its output came earlier), the rule
+    ``r = op.backward(ctx, g)`` gives one gradient per input (``None`` where there is none), and
+    for each target ``(i, j, shape, dtype)``: ``grads[j] = grads[j] + r[i]`` (or ``r[i]`` if it is
+    the first). An op whose output received no gradient is skipped. The work is done in place in
+    ``grads`` (length ``n_slots``, the seed ``dE/dE`` in slot 0); afterwards the leaves' slots
+    hold ∂E/∂leaf and the ops' slots are cleared.
+
+    Args:
+        steps: :attr:`Plan.steps`.
+        nodes: the ops' ``ctx`` objects, the root last (:func:`build_plan`'s order). Step k
+            takes ``nodes.pop()``: the list is used up, each ``ctx`` dropped once its rule ran.
+        grads: the gradient slots, filled in place.
+        anomaly: check every gradient for NaN/inf made from a finite one (``detect_anomaly``).
+        release: free what each op saved once its rule has run (not for ``retain_graph``).
+
+    Returns:
+        the slots whose gradient is a sum of several: arrays made here, owned by no one else.
+    """
+    summed: set[int] = set()
+    for k, targets in enumerate(steps):
+        node = nodes.pop()
+        g = grads[k]
+        grads[k] = None  # used once: dropped as soon as the rule has it
+        if g is not None:
+            if node.retained is not None:
+                _retain(node, g)
+            results = node.backward(node, g)
+            if type(results) is not tuple:
+                results = (results,)
+            if len(results) != len(node.needs_input_grad):
+                raise _arity_error(node, len(results))
+            for i, j, shape, dtype in targets:
+                gi = results[i]
+                if gi is None:
+                    continue
+                if type(gi) is not _ndarray or gi.shape != shape or gi.dtype != dtype:
+                    gi = _conform(node, i, gi, shape, dtype)
+                if anomaly:
+                    check_backward(node, g, i, gi)
+                prev = grads[j]
+                if prev is None:
+                    grads[j] = gi
+                else:
+                    grads[j] = prev + gi
+                    summed.add(j)
+        if release:
             node.release()
-    return leaf_grads
+    return summed
 
 
-def _conform(node: Any, index: int, g: Any, x: np.ndarray) -> np.ndarray:
+def _retain(node: Function, g: Array) -> None:
+    """Sum ``g`` into the ``.grad`` of the op's output, which asked for it by ``retain_grad()``."""
+    out = node.retained() if node.retained is not None else None
+    if out is not None:
+        out.grad = g.copy() if out.grad is None else out.grad + g
+
+
+def _arity_error(node: Function, n: int) -> GraphError:
+    return GraphError(
+        f"{node.name}.backward returned {n} gradients for {len(node.needs_input_grad)} inputs; "
+        "it must return one per input (None where there is none)."
+    )
+
+
+def _conform(
+    node: Function, index: int, g: Any, shape: tuple[int, ...], dtype: np.dtype[Any]
+) -> Array:
     """Check one rule's gradient against its input: the same shape, converted to its dtype."""
     g = np.asarray(g)
-    if g.shape != x.shape:
+    if g.shape != shape:
         raise ShapeError(
             f"{node.name}.backward returned a gradient of shape {g.shape} for input {index}, "
-            f"whose shape is {x.shape}; a rule must return its input's shape (use "
+            f"whose shape is {shape}; a rule must return its input's shape (use "
             "cr.unbroadcast where the forward broadcast)."
         )
-    return g.astype(x.dtype, copy=False)
+    result: Array = g.astype(dtype, copy=False)
+    return result

@@ -38,22 +38,29 @@ shapes.
 from __future__ import annotations
 
 import threading
-from typing import Any, ClassVar
+import weakref
+from typing import Any, ClassVar, TypeAlias
 
 import numpy as np
 
+from chainrule.engine.arrays import FLOAT_DTYPES, Array
 from chainrule.engine.modes import STATE, check_forward, describe_shapes, user_frame
-from chainrule.engine.tensor import FLOAT_DTYPES, Tensor, as_float_array, make
+from chainrule.engine.tensor import Tensor, as_float_array, make
 from chainrule.errors import ChainruleError, DTypeError, ShapeError
 
 _F64 = np.dtype(np.float64)
+
+#: one call of ``apply`` as a tape holds it: (op, ctx, input arrays, settings, output, dtype)
+Call: TypeAlias = (
+    "tuple[type[Function], Function, list[Array], dict[str, Any], Array, np.dtype[Any]]"
+)
 
 
 class _Recorder(threading.local):
     """Per thread: the list every ``apply`` appends its call to while a step is being recorded
     (see :mod:`chainrule.engine.replay`), else ``None``."""
 
-    tape: list[tuple[Any, ...]] | None = None
+    tape: list[Call] | None = None
 
 
 RECORDER = _Recorder()
@@ -70,7 +77,8 @@ class Function:
     needs_input_grad: tuple[bool, ...] = ()
     saved: tuple[Any, ...] = ()
     released = False  # set once backward has freed what this node saved
-    retained = None  # weakref to the output, when Tensor.retain_grad() asked for its grad
+    #: weakref to the output, when Tensor.retain_grad() asked for its grad
+    retained: weakref.ref[Tensor] | None = None
     created_at = ""  # "file:line" of the user's code, recorded in anomaly mode
     #: an op whose output dtype differs from its inputs' on purpose (``astype``)
     changes_dtype: ClassVar[bool] = False
@@ -81,11 +89,11 @@ class Function:
             cls.name = cls.__name__.lower()
 
     @staticmethod
-    def forward(ctx: Any, *inputs: np.ndarray, **params: Any) -> np.ndarray:
+    def forward(ctx: Any, *inputs: Array, **params: Any) -> Array:
         raise NotImplementedError("a Function subclass must define forward(ctx, *inputs)")
 
     @staticmethod
-    def backward(ctx: Any, grad: np.ndarray) -> Any:
+    def backward(ctx: Any, grad: Array) -> Any:
         raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
 
     def save_for_backward(self, *arrays: Any) -> None:
@@ -102,9 +110,9 @@ class Function:
         """Run ``forward`` on ``inputs`` and, if any input requires grad, record the call."""
         # One pass over the inputs: their arrays, their common dtype, and which need a gradient.
         # (This is the engine's hot path, so it avoids generators and repeated lookups.)
-        arrays = []
-        parents = []
-        dtype = None
+        arrays: list[Any] = []
+        parents: list[Tensor | None] = []
+        dtype: np.dtype[Any] | None = None
         record = False
         constants = False
         for x in inputs:
@@ -126,6 +134,8 @@ class Function:
         if constants:
             arrays = _with_constants(cls, inputs, arrays, dtype)
             dtype = arrays[0].dtype if dtype is None else dtype
+        elif dtype is None:
+            raise TypeError(f"{cls.name}.apply: no inputs; a primitive takes at least one array.")
 
         ctx = cls()
         state = STATE
@@ -151,7 +161,7 @@ class Function:
         return make(out, ctx if record else None)
 
 
-def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
     """Sum ``grad`` down to ``shape``: the backward of NumPy broadcasting.
 
     Broadcasting copies an input along new leading axes and along axes of length 1, so each copy
@@ -167,13 +177,14 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
     )
-    return grad.sum(axis=axes, keepdims=True).reshape(shape) if axes else grad.reshape(shape)
+    summed: Array = grad.sum(axis=axes, keepdims=True) if axes else grad
+    return summed.reshape(shape)
 
 
 # -- helpers of apply: off the hot path ---------------------------------------------------------
 def _with_constants(
-    cls: type[Function], inputs: tuple[Any, ...], arrays: list[Any], dtype: np.dtype | None
-) -> list[np.ndarray]:
+    cls: type[Function], inputs: tuple[Any, ...], arrays: list[Any], dtype: np.dtype[Any] | None
+) -> list[Array]:
     """Convert the non-Tensor inputs: numbers and arrays adopt the tensors' dtype (float64 when
     there is no tensor, or the dtype of the first float32/float64 array)."""
     if dtype is None:
@@ -193,8 +204,8 @@ def _with_constants(
 
 
 def _forward_under_anomaly_mode(
-    cls: type[Function], ctx: Function, arrays: list[np.ndarray], params: dict[str, Any]
-) -> np.ndarray:
+    cls: type[Function], ctx: Function, arrays: list[Array], params: dict[str, Any]
+) -> Array:
     """The forward, checked: NumPy's warnings give way to an AnomalyError naming the op."""
     ctx.created_at = user_frame()
     with np.errstate(all="ignore"):
@@ -203,12 +214,12 @@ def _forward_under_anomaly_mode(
     return out
 
 
-def _conform_output(cls: type[Function], out: Any, dtype: np.dtype) -> np.ndarray:
+def _conform_output(cls: type[Function], out: Any, dtype: np.dtype[Any]) -> Array:
     """The output as an ndarray of the inputs' dtype (unless the op changes dtype on purpose)."""
-    out = np.asarray(out)
-    if cls.changes_dtype and out.dtype in FLOAT_DTYPES:
-        return out
-    return out.astype(dtype)
+    result: Array = np.asarray(out)
+    if cls.changes_dtype and result.dtype in FLOAT_DTYPES:
+        return result
+    return result.astype(dtype)
 
 
 def _mixed_dtypes(cls: type[Function], inputs: tuple[Any, ...]) -> DTypeError:
@@ -219,7 +230,7 @@ def _mixed_dtypes(cls: type[Function], inputs: tuple[Any, ...]) -> DTypeError:
     )
 
 
-def _forward_error(cls: type[Function], arrays: list[np.ndarray], err: Exception) -> Exception:
+def _forward_error(cls: type[Function], arrays: list[Array], err: Exception) -> Exception:
     message = f"{cls.name}: {err} (input shapes {describe_shapes(arrays)})"
     if isinstance(err, ValueError):  # first: NumPy's AxisError is a ValueError and an IndexError
         return ShapeError(message)

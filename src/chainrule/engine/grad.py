@@ -40,7 +40,7 @@ def value_and_grad(
         >>> E, (dW1, dW2) = cr.value_and_grad(loss, argnums=(0, 1))(W1, W2)
     """
     single = isinstance(argnums, int)
-    positions = (argnums,) if single else tuple(argnums)
+    positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
 
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> tuple[Any, Any]:

@@ -170,7 +170,7 @@ def _is_float_input(a: Any) -> bool:
     if isinstance(a, Tensor):
         return True
     if isinstance(a, np.ndarray):
-        return a.dtype.kind == "f"
+        return bool(a.dtype.kind == "f")
     return isinstance(a, float | np.floating)
 
 

@@ -14,6 +14,7 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -80,7 +81,7 @@ def detect_anomaly(enabled: bool = True) -> contextlib.AbstractContextManager[No
 # -- the checks anomaly mode runs ------------------------------------------------------------------
 def user_frame() -> str:
     """'file:line' of the innermost frame outside chainrule: where the user created the op."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
     if frame is None:

@@ -23,16 +23,21 @@ Example:
 
 from __future__ import annotations
 
-import numbers
 import weakref
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
+from chainrule.engine.arrays import FLOAT_DTYPES, Array, Axis, to_float_array
 from chainrule.engine.backward import backprop
-from chainrule.errors import DTypeError, ShapeError
+from chainrule.errors import ShapeError
 
-FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+if TYPE_CHECKING:
+    from chainrule.engine.function import Function
+
+__all__ = ["FLOAT_DTYPES", "Tensor", "as_float_array", "as_tensor", "make", "tensor"]
 
 
 class Tensor:
@@ -59,9 +64,9 @@ class Tensor:
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         self.data = as_float_array(data, dtype, copy=True, what="tensor()")
-        self.grad: np.ndarray | None = None
+        self.grad: Array | None = None
         self.requires_grad = bool(requires_grad)
-        self._node = None
+        self._node: Function | None = None  # the op that made this tensor; None for a leaf
 
     # -- what it is --------------------------------------------------------------------------
     @property
@@ -69,7 +74,7 @@ class Tensor:
         return self.data.shape
 
     @property
-    def dtype(self) -> np.dtype:
+    def dtype(self) -> np.dtype[Any]:
         return self.data.dtype
 
     @property
@@ -90,7 +95,7 @@ class Tensor:
         """The name of the op that made this tensor (``None`` for a leaf)."""
         return None if self._node is None else self._node.name
 
-    def numpy(self) -> np.ndarray:
+    def numpy(self) -> Array:
         """The underlying array (shared, not copied)."""
         return self.data
 
@@ -139,12 +144,12 @@ class Tensor:
     def __len__(self) -> int:
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return len(self.data)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         return (self[i] for i in range(len(self)))
 
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Array:
         """``np.asarray(t)`` gives the data: a plain array, outside the graph."""
         if dtype is None and not copy:
             return self.data
@@ -173,29 +178,187 @@ class Tensor:
             extra += ", requires_grad=True"
         return f"Tensor({body}, {extra})"
 
+    # -- operators and methods: each applies its primitive, from chainrule.engine.ops ------------
+    def __add__(self, other: Any) -> Tensor:
+        """self + other, broadcasting."""
+        return _ops.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        """other + self, broadcasting."""
+        return _ops.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        """self − other, broadcasting."""
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        """other − self, broadcasting."""
+        return _ops.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        """self · other elementwise, broadcasting."""
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        """other · self elementwise, broadcasting."""
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        """self / other, broadcasting."""
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        """other / self, broadcasting."""
+        return _ops.div(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        """self @ other, the matrix product (as ``numpy.matmul``)."""
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        """other @ self, the matrix product (as ``numpy.matmul``)."""
+        return _ops.matmul(other, self)
+
+    def __pow__(self, p: Any) -> Tensor:
+        """selfᵖ for a constant real number p."""
+        return _ops.pow(self, p)
+
+    def __rpow__(self, base: Any) -> Tensor:
+        """baseˢᵉˡᶠ for a constant number base > 0."""
+        return _ops.rpow(self, base)
+
+    def __neg__(self) -> Tensor:
+        """−self."""
+        return _ops.neg(self)
+
+    def __pos__(self) -> Tensor:
+        """+self: the tensor itself."""
+        return self
+
+    def __abs__(self) -> Tensor:
+        """|self| elementwise; the gradient at 0 is 0."""
+        return _ops.abs(self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        """self[index]: slices, integers, None/..., integer arrays and boolean masks."""
+        return _ops.getitem(self, index)
+
+    def exp(self) -> Tensor:
+        """eˣ elementwise."""
+        return _ops.exp(self)
+
+    def log(self) -> Tensor:
+        """Natural logarithm elementwise."""
+        return _ops.log(self)
+
+    def sqrt(self) -> Tensor:
+        """√x elementwise."""
+        return _ops.sqrt(self)
+
+    def abs(self) -> Tensor:
+        """|x| elementwise; the gradient at 0 is 0."""
+        return _ops.abs(self)
+
+    def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor:
+        """x limited to [lo, hi] (either may be None); the gradient is 1 on [lo, hi]."""
+        return _ops.clip(self, lo, hi)
+
+    def maximum(self, other: Any) -> Tensor:
+        """Elementwise max with broadcasting; at ties each input gets half the gradient."""
+        return _ops.maximum(self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        """Elementwise min with broadcasting; at ties each input gets half the gradient."""
+        return _ops.minimum(self, other)
+
+    def astype(self, dtype: Any) -> Tensor:
+        """x converted to float32 or float64, differentiably (x itself if it has that dtype)."""
+        return _ops.astype(self, dtype)
+
+    def sigmoid(self) -> Tensor:
+        """σ(x) = 1/(1 + e^(−x)), stable for any finite x."""
+        return _ops.sigmoid(self)
+
+    def tanh(self) -> Tensor:
+        """tanh x."""
+        return _ops.tanh(self)
+
+    def relu(self) -> Tensor:
+        """max(x, 0); the gradient at 0 is 0."""
+        return _ops.relu(self)
+
+    def leaky_relu(self, alpha: float | None = None) -> Tensor:
+        """x for x > 0, else alpha·x (None: ``LEAKY_RELU_SLOPE``, 0.01)."""
+        return _ops.leaky_relu(self) if alpha is None else _ops.leaky_relu(self, alpha)
+
+    def softplus(self) -> Tensor:
+        """log(1 + eˣ), stable for any finite x."""
+        return _ops.softplus(self)
+
+    def log_sigmoid(self) -> Tensor:
+        """log σ(x) = −softplus(−x), stable for any finite x."""
+        return _ops.log_sigmoid(self)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        """e^(xᵢ)/Σⱼ e^(xⱼ) along ``axis`` (default: the last)."""
+        return _ops.softmax(self, axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        """xᵢ − logsumexp(x) along ``axis`` (default: the last)."""
+        return _ops.log_softmax(self, axis)
+
+    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Σ x over ``axis`` (all axes by default)."""
+        return _ops.sum(self, axis, keepdims)
+
+    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """The mean over ``axis`` (all axes by default)."""
+        return _ops.mean(self, axis, keepdims)
+
+    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """The maximum over ``axis`` (all axes by default); ties share the gradient evenly."""
+        return _ops.max(self, axis, keepdims)
+
+    def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """log Σ eˣ over ``axis`` (all axes by default), without overflow."""
+        return _ops.logsumexp(self, axis, keepdims)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        """x with a new shape: ``x.reshape(2, 3)`` or ``x.reshape((2, 3))``; one entry may be −1."""
+        return _ops.reshape(self, *shape)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        """x with its axes permuted (reversed by default), as ``numpy.transpose``."""
+        return _ops.transpose(self, *axes)
+
+    @property
+    def T(self) -> Tensor:
+        """The transpose (axes reversed)."""
+        return _ops.transpose(self)
+
     # Elementwise comparisons give plain boolean arrays (they have no gradient), handy for masks:
     # ``cr.where(x > 0, x, 0.1 * x)``. ``==`` stays identity, so tensors can key dicts and sets.
-    def __lt__(self, other: Any) -> np.ndarray:
+    def __lt__(self, other: ArrayLike | Tensor) -> NDArray[np.bool_]:
         return self.data < _raw(other)
 
-    def __le__(self, other: Any) -> np.ndarray:
+    def __le__(self, other: ArrayLike | Tensor) -> NDArray[np.bool_]:
         return self.data <= _raw(other)
 
-    def __gt__(self, other: Any) -> np.ndarray:
+    def __gt__(self, other: ArrayLike | Tensor) -> NDArray[np.bool_]:
         return self.data > _raw(other)
 
-    def __ge__(self, other: Any) -> np.ndarray:
+    def __ge__(self, other: ArrayLike | Tensor) -> NDArray[np.bool_]:
         return self.data >= _raw(other)
 
 
-def _raw(x: Any) -> Any:
+def _raw(x: ArrayLike | Tensor) -> ArrayLike:
     return x.data if isinstance(x, Tensor) else x
 
 
 _new = object.__new__
 
 
-def make(data: np.ndarray, node: Any) -> Tensor:
+def make(data: Array, node: Function | None) -> Tensor:
     """Wrap an array the engine produced (no checks, no copy); ``node`` is its op or ``None``."""
     t = _new(Tensor)
     t.data = data
@@ -221,110 +384,14 @@ def as_tensor(data: Any, dtype: Any = None) -> Tensor:
     return make(as_float_array(data, dtype, copy=False, what="as_tensor()"), None)
 
 
-# -- turning user data into float arrays, with errors that say where the bad value is ------------
-def as_float_array(data: Any, dtype: Any = None, *, copy: bool, what: str) -> np.ndarray:
-    """``data`` as a float32/float64 ndarray, or a clear error naming the first bad element."""
+def as_float_array(data: Any, dtype: Any = None, *, copy: bool, what: str) -> Array:
+    """``data`` (a Tensor or array-like) as a float32/float64 ndarray; see ``to_float_array``."""
     if isinstance(data, Tensor):
         data = data.data
-    target = _target_dtype(dtype, what)
-    try:
-        arr = np.asarray(data)
-    except (ValueError, TypeError):
-        raise ShapeError(f"{what}: {_ragged_detail(data)}") from None
-    kind = arr.dtype.kind
-    if kind == "f":
-        if target is None:
-            if arr.dtype not in FLOAT_DTYPES:
-                raise DTypeError(
-                    f"{what}: dtype {arr.dtype} is not supported; chainrule computes in float32 "
-                    "or float64. Pass dtype=np.float32 or dtype=np.float64 to convert."
-                )
-            target = arr.dtype
-    elif kind in "biu":
-        target = target or np.dtype(np.float64)
-    else:
-        raise DTypeError(f"{what}: {_non_numeric_detail(arr)}")
-    if target.itemsize < arr.dtype.itemsize and arr.size:
-        _check_fits(arr, target, what)
-    if copy:
-        return np.array(arr, dtype=target)
-    return np.asarray(arr, dtype=target)
+    return to_float_array(data, dtype, copy=copy, what=what)
 
 
-def _check_fits(arr: np.ndarray, target: np.dtype, what: str) -> None:
-    """Refuse finite values too large for ``target`` (float32), instead of turning them into inf."""
-    limit = np.finfo(target).max
-    with np.errstate(invalid="ignore"):
-        too_big = (np.abs(arr) > limit) & np.isfinite(arr)
-    if too_big.any():
-        index = tuple(int(i) for i in np.argwhere(too_big)[0])
-        raise DTypeError(
-            f"{what}: the value {arr[index].item()!r} at index {index} is too large for "
-            f"{target} (largest {limit:.4g}); rescale the data or use float64."
-        )
-
-
-def _target_dtype(dtype: Any, what: str) -> np.dtype | None:
-    if dtype is None:
-        return None
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        raise DTypeError(f"{what}: dtype={dtype!r} is not a NumPy dtype") from None
-    if dt not in FLOAT_DTYPES:
-        raise DTypeError(f"{what}: dtype={dt} is not supported; use float32 or float64.")
-    return dt
-
-
-def _non_numeric_detail(arr: np.ndarray) -> str:
-    if arr.dtype.kind == "c":
-        return f"complex numbers (dtype {arr.dtype}) are not supported; pass the real part."
-    if arr.dtype.kind in "USO":
-        for index in np.ndindex(arr.shape):
-            value = arr[index]
-            if isinstance(value, np.generic):
-                value = value.item()
-            if arr.dtype.kind != "O" and _parses_as_float(value):
-                continue
-            if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
-                continue
-            where = f" at index {index}" if arr.ndim else ""
-            return (
-                f"expected numbers, found {value!r} ({type(value).__name__}){where} in an array "
-                f"of dtype {arr.dtype}. Convert or drop that value first."
-            )
-        return (
-            f"expected numbers, got an array of dtype {arr.dtype} (numbers stored as text or "
-            "objects); convert it first with np.asarray(data, dtype=float)."
-        )
-    return f"expected numbers, got an array of dtype {arr.dtype}."
-
-
-def _parses_as_float(value: Any) -> bool:
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-def _ragged_detail(data: Any) -> str:
-    """Find where a nested sequence stops being rectangular, e.g. 'row (1,) has 2 elements ...'."""
-    level: list[tuple[tuple[int, ...], Any]] = [((), data)]
-    while level:
-        is_seq = [isinstance(s, list | tuple | np.ndarray) for _, s in level]
-        if not any(is_seq):
-            break
-        if not all(is_seq):
-            i_seq, i_num = level[is_seq.index(True)][0], level[is_seq.index(False)][0]
-            return f"ragged data: element {i_num} is a number where element {i_seq} is a sequence."
-        seqs = level
-        first_index, first = seqs[0]
-        for index, seq in seqs[1:]:
-            if len(seq) != len(first):
-                return (
-                    f"ragged data: element {index} has {len(seq)} entries where element "
-                    f"{first_index} has {len(first)}; every row must have the same length."
-                )
-        level = [((*i, j), item) for i, s in seqs for j, item in enumerate(s)]
-    return "cannot make a rectangular array of numbers from this data."
+# Tensor's operators call the primitives through this module, imported last because the ops import
+# Tensor and make from here: by this line they exist. chainrule.engine's __init__ imports this
+# module before any other engine module, so the engine always loads in this order.
+from chainrule.engine import ops as _ops  # noqa: E402

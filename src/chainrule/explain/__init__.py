@@ -1,18 +1,16 @@
 """The explainer: the chain rule for any weight, with its numbers, proven.
 
-``explain(net, X, y, weight="W1[1,1]", sample=0)`` returns an :class:`Explanation`: the lecture's
-chain of partial derivatives from E down to the weight, each factor's symbolic form and value,
-their product (summed over paths, or by the δ recursion, in deeper networks), proven beside the
-engine's gradient and a float64 central difference; one step of gradient descent audited; and
-diagnostics in backprop terms. One object, several renderings: ``print(ex)``,
-``ex.to_markdown()``, ``ex.to_json()`` (schema: :mod:`chainrule.explain.schema`),
-``ex.to_html("why.html")``, and HTML in Jupyter.
-
-Modules: ``core`` (explain, the Explanation), ``paths`` (factors, paths, δ recursion),
-``proof`` (engine vs finite difference, the one-step audit), ``diagnostics``, ``mathexpr``
-(formulas as text, LaTeX and MathML), ``document`` (the layout all renderings share),
-``render_text``, ``render_markdown``, ``render_html`` with ``svg``, ``schema`` (the JSON, its
-schema documented in docs/explain-schema.md).
+explain/ owns :func:`explain` and the :class:`Explanation` it returns: the lecture's chain of
+partial derivatives from E down to one weight, each factor's formula and value, their product
+(summed over paths, or by the δ recursion, in deeper networks), proven beside the engine's
+gradient and a float64 central difference, one step of gradient descent audited, diagnostics in
+backprop terms, and every rendering of that (``print(ex)``, ``ex.to_markdown()``,
+``ex.to_json()`` (schema: :mod:`chainrule.explain.schema`, docs/explain-schema.md),
+``ex.to_html("why.html")``, HTML in Jupyter). It sits on the ``explain|sklearn`` floor and
+may import ``engine``, ``data``, ``nn``, ``io``, ``training``, ``models`` and ``errors``, never
+``sklearn``, ``playground`` or ``cli``; it reads a network only through what the network offers
+(:class:`chainrule.nn.protocol.Network`), never the engine's graph. Its modules' docstrings
+say what each holds; none imports one that imports it back (tests/test_explain_layout.py).
 
 Example:
     >>> net, X, y = lecture_example()
@@ -20,33 +18,14 @@ Example:
     >>> ex.value, ex.proof.agree
 """
 
-from chainrule.explain.core import Explanation, SampleTerm, WeightInfo, explain, lecture_example
+from chainrule.explain.api import FORMATS, Explanation, render
+from chainrule.explain.core import explain, lecture_example
 from chainrule.explain.diagnostics import SATURATION, Diagnostics, LayerCheck, UnitCheck
-from chainrule.explain.paths import MAX_PATHS, DeltaStep, Factor, Path
+from chainrule.explain.explanation import SampleTerm, WeightInfo
+from chainrule.explain.factors import Factor
+from chainrule.explain.paths import MAX_PATHS, DeltaStep, Path
 from chainrule.explain.proof import Proof, StepAudit
 from chainrule.explain.schema import SCHEMA_VERSION
-
-#: the formats :func:`render` writes
-FORMATS = ("text", "md", "json", "html")
-
-
-def render(ex: Explanation, format: str = "text") -> str:  # noqa: A002 (the CLI's word)
-    """The explanation as a string: ``text`` (terminal, no colour codes), ``md`` (Markdown with
-    LaTeX math), ``json`` (schema version :data:`SCHEMA_VERSION`) or ``html`` (a whole
-    self-contained page)."""
-    key = {"markdown": "md", "txt": "text", "terminal": "text", "htm": "html"}.get(
-        str(format).lower(), str(format).lower()
-    )
-    if key == "text":
-        return ex.to_text()
-    if key == "md":
-        return ex.to_markdown()
-    if key == "json":
-        return ex.to_json()
-    if key == "html":
-        return ex.to_html()
-    raise ValueError(f"render: unknown format {format!r}; choose one of {', '.join(FORMATS)}")
-
 
 __all__ = [
     "FORMATS",

@@ -1,9 +1,10 @@
 """``explain``: the chain rule for one weight, with its numbers, proven against the engine.
 
-The factors come from the forward trace (:mod:`chainrule.explain.paths`); the proof puts their
-product beside the engine's gradient (``net.value_and_gradients``, the one gradient path) and a
-central finite difference in float64; a one-step audit and diagnostics say what the gradient
-means for training. The user's network is never modified.
+The factors come from the forward trace (:mod:`chainrule.explain.factors`,
+:mod:`chainrule.explain.paths`); the proof puts their product beside the engine's gradient
+(``net.value_and_gradients``, the one gradient path) and a central finite difference in float64;
+a one-step audit and diagnostics say what the gradient means for training. The user's network is
+never modified.
 """
 
 from __future__ import annotations
@@ -16,9 +17,20 @@ import numpy as np
 
 from chainrule.data.checks import check_X
 from chainrule.engine.tensor import Tensor
-from chainrule.explain import paths as P
+from chainrule.explain.api import Explanation
 from chainrule.explain.diagnostics import SATURATION, Diagnostics, check_layers, check_units
-from chainrule.explain.mathexpr import Expr
+from chainrule.explain.explanation import NetworkInfo, SampleTerm, WeightInfo
+from chainrule.explain.factors import Factor
+from chainrule.explain.paths import (
+    MAX_PATHS,
+    DeltaStep,
+    Path,
+    count_paths,
+    delta_steps,
+    deltas,
+    enumerate_paths,
+    sample_factors,
+)
 from chainrule.explain.proof import (
     FD_EPS,
     Proof,
@@ -27,144 +39,33 @@ from chainrule.explain.proof import (
     float64_error_function,
     one_step,
 )
-from chainrule.nn.network import Sequential, parse_weight
+from chainrule.explain.trace import Forward, Names
+from chainrule.nn.network import MLP
+from chainrule.nn.protocol import Network
+from chainrule.nn.weight_names import parse_weight
 
-
-@dataclass(frozen=True)
-class WeightInfo:
-    """The explained weight: ``name`` ``"W1[1,1]"`` (1-based; the last row is the bias)."""
-
-    name: str
-    layer: int
-    row: int
-    column: int
-    value: float
-    is_bias: bool
-    symbol_expr: Expr
-    source: str  # the unit it comes from: "x₁", "h₁", or "1" for the bias
-    target: str  # the unit it feeds: "h₁"
-
-    @property
-    def symbol(self) -> str:
-        return self.symbol_expr.text()
-
-    @property
-    def lecture_name(self) -> str:
-        """The lecture's spelling, ``W11^(1)``."""
-        sep = "" if self.row < 10 and self.column < 10 else ","
-        return f"W{self.row}{sep}{self.column}^({self.layer})"
-
-
-@dataclass(frozen=True)
-class NetworkInfo:
-    sizes: tuple[int, ...]
-    activations: tuple[str, ...]
-    loss: str
-    dtype: str
-    weights: tuple[np.ndarray, ...]  # copies, for the drawing
-    standardized: bool  # the network standardises X before its first layer
-    feature_names: tuple[str, ...] | None = None  # the input columns' names, if the net has them
-
-
-@dataclass(frozen=True)
-class SampleTerm:
-    """One sample's share of ∂E/∂w: its factors (product ∂ℓ_n/∂w) and its weight in the mean."""
-
-    index: int  # the row of X (0-based)
-    weight: float  # s_n/Σs: 1/m without sample weights; 1 for a single sample
-    factors: tuple[P.Factor, ...]
-    product: float
-    contribution: float  # weight × product
-
-
-@dataclass(frozen=True, eq=False)
-class Explanation:
-    """The chain rule for one weight: factors, paths or δ recursion, proof, step, diagnostics.
-
-    Render it with ``print(ex)`` (terminal), :meth:`to_markdown`, :meth:`to_json`,
-    :meth:`to_html`; in Jupyter it shows itself as HTML. ``value`` is the product of the
-    factors (for a batch, the weighted sum of the samples' products); ``factors`` holds the
-    chain for one sample and is empty for a batch (see ``samples``).
-    """
-
-    weight: WeightInfo
-    network: NetworkInfo
-    mode: str  # "sample" or "batch"
-    x: np.ndarray  # the inputs the first layer saw, (m, n_0)
-    y: np.ndarray  # the targets, dense (m, n_L)
-    forward: tuple[tuple[np.ndarray, np.ndarray], ...]  # (h, a) per layer, for a single sample
-    error: float
-    factors: tuple[P.Factor, ...]
-    paths: tuple[P.Path, ...]
-    n_paths: int
-    max_paths: int
-    deltas: tuple[P.DeltaStep, ...]
-    samples: tuple[SampleTerm, ...]
-    value: float
-    proof: Proof
-    step: StepAudit
-    diagnostics: Diagnostics
-
-    @property
-    def paths_listed(self) -> bool:
-        return bool(self.paths)
-
-    def to_dict(self) -> dict[str, Any]:
-        from chainrule.explain.schema import to_dict
-
-        return to_dict(self)
-
-    def to_json(self, indent: int | None = 2) -> str:
-        from chainrule.explain.schema import to_json
-
-        return to_json(self, indent=indent)
-
-    def to_markdown(self) -> str:
-        from chainrule.explain.render_markdown import markdown
-
-        return markdown(self)
-
-    def to_text(self, width: int = 110, color: bool = False) -> str:
-        from chainrule.explain.render_text import text
-
-        return text(self, width=width, color=color)
-
-    def to_html(self, path: Any = None) -> str:
-        """The self-contained HTML page (no scripts, no network); written to ``path`` if given."""
-        from chainrule.explain.render_html import page
-
-        out = page(self)
-        if path is not None:
-            from chainrule.io.atomic import atomic_write_text
-
-            atomic_write_text(path, out, "the explanation")
-        return out
-
-    def _repr_html_(self) -> str:
-        from chainrule.explain.render_html import fragment
-
-        return fragment(self)
-
-    def __rich__(self) -> Any:
-        from chainrule.explain.render_text import rich_renderable
-
-        return rich_renderable(self)
-
-    def __str__(self) -> str:
-        return self.to_text()
-
-    def __repr__(self) -> str:
-        what = f"sample {self.samples[0].index}" if self.mode == "sample" else "the batch"
-        verdict = "proven" if self.proof.agree else "NOT proven"
-        return (
-            f"<Explanation ∂E/∂{self.weight.symbol} ({self.weight.name}) for {what}: "
-            f"{self.value:.10g}, {verdict} against the engine and finite differences>"
-        )
+#: what the explainer uses of a network, all of it named by :class:`chainrule.nn.protocol.Network`
+#: (``scaler`` and ``feature_names`` are read if present; :mod:`chainrule.explain.proof` also
+#: copies the network and gives each of its ``layers`` a float64 ``W``)
+NETWORK_MEMBERS = (
+    "layers",
+    "weights",
+    "sizes",
+    "activations",
+    "loss",
+    "dtype",
+    "n_features",
+    "n_outputs",
+    "check_data",
+    "forward",
+    "value_and_gradients",
+    "error_function",
+)
 
 
 # -- explain -------------------------------------------------------------------------------------
 def explain(
-    net: Sequential,
+    net: Network,
     X: Any,
     y: Any,
     weight: Any = "W1[1,1]",
@@ -172,13 +73,14 @@ def explain(
     lr: float = 0.1,
     *,
     sample_weight: Any = None,
-    max_paths: int = P.MAX_PATHS,
+    max_paths: int = MAX_PATHS,
     saturation: float = SATURATION,
 ) -> Explanation:
     """Explain ∂E/∂w for one weight by the chain rule, factor by factor, and prove it.
 
     Args:
-        net: a :class:`~chainrule.Sequential` or :class:`~chainrule.MLP` (not modified).
+        net: a :class:`~chainrule.Sequential` or :class:`~chainrule.MLP`, or any
+            :class:`~chainrule.nn.protocol.Network` (not modified).
         X, y: the data, as for ``net.error``.
         weight: ``"W<layer>[<row>,<column>]"``, 1-based (``"W1[1,1]"`` is the lecture's
             W11^(1); the last row of each W is its bias), or the lecture's ``"W11^(1)"``, or a
@@ -197,23 +99,80 @@ def explain(
         >>> ex = cr.explain(net, X, y, weight="W1[1,1]", sample=0)
         >>> print(ex); ex.factors, ex.value, ex.proof.agree
     """
-    if not isinstance(net, Sequential):
+    if isinstance(net, type) or not all(hasattr(net, m) for m in NETWORK_MEMBERS):
         raise TypeError(f"explain: net must be a chainrule Sequential or MLP, got {type(net)}")
-    k, i, j = _resolve_weight(net, weight)
-    if not (isinstance(lr, int | float | np.floating) and math.isfinite(lr) and lr > 0):
-        raise ValueError(f"explain: lr must be a finite number > 0, got {lr!r}")
-    if not isinstance(max_paths, int | np.integer) or max_paths < 1:
-        raise ValueError(f"explain: max_paths must be a positive integer, got {max_paths!r}")
+    kij = _resolve_weight(net, weight)
+    _check_options(lr, max_paths)
+    rows, mode, data = _select(net, X, y, sample, sample_weight)
+    fw, w = _trace(net, *data)
+    chain = _chain(fw, w, rows, mode == "sample", kij, int(max_paths))
+    E, grads = net.value_and_gradients(*data)
+    proof, step = _prove(net, data, chain.value, float(E), grads, kij, float(lr))
+    checked, units = check_units(fw, *kij, saturation)
+    layers = check_layers(grads, net.weights, float(lr))
+    return _explanation(
+        fw,
+        chain,
+        mode,
+        float(E),
+        int(max_paths),
+        weight=_weight_info(net, fw.names, *kij),
+        network=_network_info(net),
+        proof=proof,
+        step=step,
+        diagnostics=Diagnostics(saturation, checked, tuple(units), tuple(layers)),
+    )
+
+
+def _explanation(
+    fw: Forward, chain: _Chain, mode: str, E: float, max_paths: int, **parts: Any
+) -> Explanation:
+    """The Explanation from its parts; a single sample keeps its feedforward and its factors."""
+    single = mode == "sample"
+    forward = tuple((h[0].copy(), a[0].copy()) for h, a in zip(fw.h, fw.a, strict=True))
+    return Explanation(
+        mode=mode,
+        x=np.array(fw.x),
+        y=fw.Y,
+        forward=forward if single else (),
+        error=E,
+        factors=chain.samples[0].factors if single else (),
+        paths=chain.paths,
+        n_paths=chain.n_paths,
+        max_paths=max_paths,
+        deltas=chain.deltas,
+        samples=chain.samples,
+        value=chain.value,
+        **parts,
+    )
+
+
+def _select(
+    net: Network, X: Any, y: Any, sample: Any, sample_weight: Any
+) -> tuple[list[int], str, tuple[np.ndarray, np.ndarray, Any]]:
+    """(the rows explained, "sample" or "batch", (X, y, sample_weight) of those rows), with
+    every problem in X and y reported once, for the whole data."""
     Xa = check_X(X, net.n_features, net.dtype)  # unscaled; net's methods standardise once
     ya = np.asarray(y.data if isinstance(y, Tensor) else y)
     net.check_data(Xa, ya, sample_weight)  # every problem with X, y reported here, once
     rows, mode = _resolve_sample(sample, len(Xa))
-    Xs, ys = Xa[rows], ya[rows]
     sw = None if mode == "sample" or sample_weight is None else sample_weight
+    return rows, mode, (Xa[rows], ya[rows], sw)
 
-    trace = net.forward(Xs, trace=True)
-    _, targets, w = net.check_data(Xs, ys, sw)
-    fw = P.Forward(
+
+def _check_options(lr: Any, max_paths: Any) -> None:
+    if not (isinstance(lr, int | float | np.floating) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"explain: lr must be a finite number > 0, got {lr!r}")
+    if not isinstance(max_paths, int | np.integer) or max_paths < 1:
+        raise ValueError(f"explain: max_paths must be a positive integer, got {max_paths!r}")
+
+
+def _trace(net: Network, X: np.ndarray, y: Any, sw: Any) -> tuple[Forward, np.ndarray]:
+    """Feedforward on the explained samples, as the factors read it, and each sample's weight
+    in the mean (s_n/Σs)."""
+    trace = net.forward(X, trace=True)
+    _, targets, w = net.check_data(X, y, sw)
+    fw = Forward(
         weights=[W.copy() for W in net.weights],
         activations=list(net.activations),
         loss=net.loss,
@@ -221,34 +180,69 @@ def explain(
         h=trace.h,
         a=trace.a,
         Y=_dense(targets, net.n_outputs, net.dtype),
-        names=P.Names(net.sizes),
+        names=Names(net.sizes),
     )
-    deltas = P.deltas(fw)
-    n_paths = P.count_paths(net.sizes, k)
-    delta_kj = deltas[k - 1][:, j - 1]
+    return fw, w
+
+
+@dataclass(frozen=True)
+class _Chain:
+    """The chain rule's side of the explanation: each sample's factors, the paths or the δ
+    recursion (for a single sample), and ∂E/∂w as their weighted sum."""
+
+    samples: tuple[SampleTerm, ...]
+    paths: tuple[Path, ...]
+    deltas: tuple[DeltaStep, ...]
+    n_paths: int
+    value: float
+
+
+def _chain(
+    fw: Forward,
+    w: np.ndarray,
+    rows: list[int],
+    single: bool,
+    kij: tuple[int, int, int],
+    max_paths: int,
+) -> _Chain:
+    k, i, j = kij
+    all_deltas = deltas(fw)
+    n_paths = count_paths(fw.names.sizes, k)
+    delta_kj = all_deltas[k - 1][:, j - 1]
     samples = []
-    paths: tuple[P.Path, ...] = ()
-    steps: tuple[P.DeltaStep, ...] = ()
+    paths: tuple[Path, ...] = ()
+    steps: tuple[DeltaStep, ...] = ()
     for n, row in enumerate(rows):
-        if mode == "sample":
+        if single:
             if n_paths <= max_paths:
-                paths = P.enumerate_paths(fw, n, k, i, j)
-            steps = P.delta_steps(fw, deltas, n, k)
-        factors = P.sample_factors(fw, n, k, i, j, paths, float(delta_kj[n]))
+                paths = enumerate_paths(fw, n, k, i, j)
+            steps = delta_steps(fw, all_deltas, n, k)
+        factors: tuple[Factor, ...] = sample_factors(fw, n, k, i, j, paths, float(delta_kj[n]))
         product = factors[-1].running or 0.0
         s = float(w[n])
         samples.append(SampleTerm(int(row), s, factors, product, s * product))
     value = float(sum(t.contribution for t in samples))
+    return _Chain(tuple(samples), paths, steps, n_paths, value)
 
-    E, grads = net.value_and_gradients(Xs, ys, sw)
-    engine = float(grads[k - 1][i - 1, j - 1])
-    f64 = float64_error_function(net, Xs, ys, sw)
+
+def _prove(
+    net: Network,
+    data: tuple[np.ndarray, Any, Any],
+    product: float,
+    E: float,
+    grads: list[np.ndarray],
+    kij: tuple[int, int, int],
+    lr: float,
+) -> tuple[Proof, StepAudit]:
+    """The product beside the engine's gradient and a float64 central difference; one step."""
+    k, i, j = kij
+    f64 = float64_error_function(net, *data)
     W64 = [np.array(W, dtype=np.float64) for W in net.weights]
     numeric = central_difference(f64, W64, k - 1, i - 1, j - 1, FD_EPS)
     single = np.dtype(net.dtype) == np.float32
     proof = Proof(
-        product=value,
-        engine=engine,
+        product=product,
+        engine=float(grads[k - 1][i - 1, j - 1]),
         numeric=numeric,
         method=(
             f"central differences (E(w + ε) − E(w − ε))/2ε at ε = {FD_EPS:g} and ε/2, "
@@ -258,14 +252,12 @@ def explain(
         rtol=1e-3 if single else 1e-6,
         atol=1e-6 if single else 1e-10,
     )
-    step = one_step(f64, W64, grads, k - 1, i - 1, j - 1, float(lr), float(E))
-    checked, units = check_units(fw, k, i, j, saturation)
-    diagnostics = Diagnostics(
-        saturation, checked, tuple(units), tuple(check_layers(grads, net.weights, float(lr)))
-    )
+    return proof, one_step(f64, W64, grads, k - 1, i - 1, j - 1, lr, E)
+
+
+def _weight_info(net: Network, names: Names, k: int, i: int, j: int) -> WeightInfo:
     n_in = net.sizes[k - 1]
-    names = fw.names
-    info = WeightInfo(
+    return WeightInfo(
         name=f"W{k}[{i},{j}]",
         layer=k,
         row=i,
@@ -276,7 +268,10 @@ def explain(
         source="1" if i == n_in + 1 else names.unit_label(k - 1, i),
         target=names.unit_label(k, j),
     )
-    network = NetworkInfo(
+
+
+def _network_info(net: Network) -> NetworkInfo:
+    return NetworkInfo(
         sizes=tuple(net.sizes),
         activations=tuple(net.activations),
         loss=net.loss,
@@ -285,33 +280,9 @@ def explain(
         standardized=getattr(net, "scaler", None) is not None,
         feature_names=_feature_names(net),
     )
-    forward = (
-        tuple((trace.h[layer][0].copy(), trace.a[layer][0].copy()) for layer in range(fw.L))
-        if mode == "sample"
-        else ()
-    )
-    return Explanation(
-        weight=info,
-        network=network,
-        mode=mode,
-        x=np.array(trace.x),
-        y=fw.Y,
-        forward=forward,
-        error=float(E),
-        factors=samples[0].factors if mode == "sample" else (),
-        paths=paths,
-        n_paths=n_paths,
-        max_paths=int(max_paths),
-        deltas=steps,
-        samples=tuple(samples),
-        value=value,
-        proof=proof,
-        step=step,
-        diagnostics=diagnostics,
-    )
 
 
-def _resolve_weight(net: Sequential, weight: Any) -> tuple[int, int, int]:
+def _resolve_weight(net: Network, weight: Any) -> tuple[int, int, int]:
     if isinstance(weight, tuple | list) and len(weight) == 3:
         k, i, j = (int(v) for v in weight)
         name = f"W{k}[{i},{j}]"
@@ -358,7 +329,7 @@ def _resolve_sample(sample: Any, m: int) -> tuple[list[int], str]:
     return [int(sample) % m], "sample"
 
 
-def _feature_names(net: Sequential) -> tuple[str, ...] | None:
+def _feature_names(net: Network) -> tuple[str, ...] | None:
     names = getattr(net, "feature_names", None)
     if names is None or len(names) != net.n_features:
         return None
@@ -374,7 +345,7 @@ def _dense(targets: np.ndarray, n_outputs: int, dtype: Any) -> np.ndarray:
     return np.asarray(targets, dtype=dtype)
 
 
-def lecture_example() -> tuple[Sequential, np.ndarray, np.ndarray]:
+def lecture_example() -> tuple[MLP, np.ndarray, np.ndarray]:
     """The lecture's 2-2-1 sigmoid network with chosen numbers, and one sample: (net, X, y).
 
     Weights (bias last row, the lecture's W31, W32)::
@@ -388,8 +359,6 @@ def lecture_example() -> tuple[Sequential, np.ndarray, np.ndarray]:
     ∂E/∂W11^(1) = (ŷ − y) · W11^(2) σ(h₁)(1 − σ(h₁)) · x₁ ≈ −0.078267 (tests/test_lecture_engine.py
     works the same numbers by hand).
     """
-    from chainrule.nn.network import MLP
-
     net = MLP([2, 2, 1], hidden="sigmoid", output="sigmoid", loss="binary_cross_entropy", seed=0)
     net.weights[0][...] = [[0.5, -0.5], [0.25, 0.75], [0.0, 0.5]]
     net.weights[1][...] = [[1.0], [-1.0], [0.5]]

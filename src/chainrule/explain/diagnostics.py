@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chainrule.explain.mathexpr import fmt
-from chainrule.explain.paths import Forward, derivative
+from chainrule.explain.trace import Forward, derivative
 
 #: a sigmoid or tanh unit with f'(h) below this is reported as saturated
 SATURATION = 0.01
@@ -73,74 +73,86 @@ def check_units(
     every unit after it; and the relu unit i whose output the weight multiplies. Returns (how
     many were checked, those that stall)."""
     found, checked = [], 0
-    m = len(fw.x)
     if k >= 2 and i <= fw.names.sizes[k - 1] and fw.activations[k - 2] == "relu":
         checked += 1
-        off = fw.a[k - 2][:, i - 1] == 0
-        if off.any():
-            fraction = float(off.mean())
-            name = fw.names.unit_label(k - 1, i)
-            found.append(
-                UnitCheck(
-                    k - 1, i, name, "relu", float((fw.h[k - 2][:, i - 1] > 0).mean()), fraction,
-                    "inactive",
-                    f"the weight's input {name} is 0 (relu, h ≤ 0){_share(fraction, m)}: "
-                    "∂h/∂w = 0 there, so the weight does not learn from "
-                    + ("this sample" if m == 1 else "those samples"),
-                )
-            )  # fmt: skip
+        found += _inactive_input(fw, k, i)
     for layer in range(k, fw.L + 1):
         act = fw.activations[layer - 1]
         units = [j] if layer == k else range(1, fw.names.sizes[layer] + 1)
         for u in units:
             checked += 1
-            if act not in ("sigmoid", "tanh", "relu"):
-                continue
-            h, a = fw.h[layer - 1][:, u - 1], fw.a[layer - 1][:, u - 1]
-            d = derivative(act, h, a)
-            bad = d == 0 if act == "relu" else d < threshold
-            if not bad.any():
-                continue
-            fraction = float(bad.mean())
-            name = fw.names.unit_label(layer, u)
-            mean_d = float(d.mean())
-            share = _share(fraction, m)
-            sym = "σ'" if act == "sigmoid" else f"{act}'"
-            # one sample: its derivative; a batch: where it is small, and the mean
-            size = (
-                f"{sym}(h) = {fmt(mean_d, 3)} < {threshold:g}"
-                if m == 1
-                else f"{sym}(h) < {threshold:g} there, {fmt(mean_d, 3)} on average"
-            )
-            if act == "relu":
-                status = "inactive"
-                message = (
-                    f"{name} ≤ 0{share}: relu passes no gradient through this unit there, so "
-                    + ("this sample teaches" if m == 1 else "those samples teach")
-                    + " the weights behind it nothing"
-                    + ("; a unit inactive for every sample is dead" if fraction == 1 else "")
-                )
-            elif layer == fw.L and fw.loss == "binary_cross_entropy":
-                status = "folded"
-                message = (
-                    f"the output is saturated{share} ({size}), but binary cross-entropy cancels "
-                    "σ' (∂E/∂h = ŷ − y): the gradient does not vanish here"
-                )
-            elif layer == fw.L:
-                status = "saturated"
-                message = (
-                    f"the output is saturated{share} ({size}) and squared error keeps {sym} in "
-                    "the chain: even a wrong prediction gives almost no gradient (cross-entropy "
-                    "would cancel it)"
-                )
-            else:
-                status = "saturated"
-                message = (
-                    f"{name} is saturated{share} ({size}): every path through it is multiplied "
-                    "by almost 0, so the weights behind it barely learn"
-                )
-            found.append(UnitCheck(layer, u, name, act, mean_d, fraction, status, message))
+            if act in ("sigmoid", "tanh", "relu"):
+                found += _stalling_unit(fw, layer, u, threshold)
     return checked, found
+
+
+def _inactive_input(fw: Forward, k: int, i: int) -> list[UnitCheck]:
+    """The relu unit i of layer k − 1, if it is 0 for some sample: the weight multiplies 0."""
+    off = fw.a[k - 2][:, i - 1] == 0
+    if not off.any():
+        return []
+    m = len(fw.x)
+    fraction = float(off.mean())
+    name = fw.names.unit_label(k - 1, i)
+    return [
+        UnitCheck(
+            k - 1, i, name, "relu", float((fw.h[k - 2][:, i - 1] > 0).mean()), fraction,
+            "inactive",
+            f"the weight's input {name} is 0 (relu, h ≤ 0){_share(fraction, m)}: "
+            "∂h/∂w = 0 there, so the weight does not learn from "
+            + ("this sample" if m == 1 else "those samples"),
+        )
+    ]  # fmt: skip
+
+
+def _stalling_unit(fw: Forward, layer: int, u: int, threshold: float) -> list[UnitCheck]:
+    """Unit u of `layer` if its f'(h) is below the threshold (0 for relu) for some sample."""
+    act = fw.activations[layer - 1]
+    h, a = fw.h[layer - 1][:, u - 1], fw.a[layer - 1][:, u - 1]
+    d = derivative(act, h, a)
+    bad = d == 0 if act == "relu" else d < threshold
+    if not bad.any():
+        return []
+    m = len(fw.x)
+    fraction = float(bad.mean())
+    name = fw.names.unit_label(layer, u)
+    mean_d = float(d.mean())
+    share = _share(fraction, m)
+    sym = "σ'" if act == "sigmoid" else f"{act}'"
+    # one sample: its derivative; a batch: where it is small, and the mean
+    size = (
+        f"{sym}(h) = {fmt(mean_d, 3)} < {threshold:g}"
+        if m == 1
+        else f"{sym}(h) < {threshold:g} there, {fmt(mean_d, 3)} on average"
+    )
+    if act == "relu":
+        status = "inactive"
+        message = (
+            f"{name} ≤ 0{share}: relu passes no gradient through this unit there, so "
+            + ("this sample teaches" if m == 1 else "those samples teach")
+            + " the weights behind it nothing"
+            + ("; a unit inactive for every sample is dead" if fraction == 1 else "")
+        )
+    elif layer == fw.L and fw.loss == "binary_cross_entropy":
+        status = "folded"
+        message = (
+            f"the output is saturated{share} ({size}), but binary cross-entropy cancels "
+            "σ' (∂E/∂h = ŷ − y): the gradient does not vanish here"
+        )
+    elif layer == fw.L:
+        status = "saturated"
+        message = (
+            f"the output is saturated{share} ({size}) and squared error keeps {sym} in "
+            "the chain: even a wrong prediction gives almost no gradient (cross-entropy "
+            "would cancel it)"
+        )
+    else:
+        status = "saturated"
+        message = (
+            f"{name} is saturated{share} ({size}): every path through it is multiplied "
+            "by almost 0, so the weights behind it barely learn"
+        )
+    return [UnitCheck(layer, u, name, act, mean_d, fraction, status, message)]
 
 
 def check_layers(grads: list[np.ndarray], weights: list[np.ndarray], lr: float) -> list[LayerCheck]:

@@ -9,90 +9,29 @@ always show the same things in the same order. Rows carry ``attrs`` that the HTM
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Union
-
-from chainrule.explain.mathexpr import Chain, Expr, Partial, Sym, fmt
-from chainrule.explain.paths import Factor
+from chainrule.explain.blocks import (
+    MAX_VECTOR,
+    Block,
+    Equation,
+    Figure,
+    Heading,
+    Inline,
+    MathBlock,
+    Numbers,
+    Para,
+    Row,
+    Table,
+    V,
+    vec,
+)
+from chainrule.explain.calculus import Chain, Partial
+from chainrule.explain.explanation import ExplanationData
+from chainrule.explain.factors import Factor
+from chainrule.explain.mathexpr import Sym, fmt
 from chainrule.nn.losses import LOSS_TITLES
-
-if TYPE_CHECKING:
-    from chainrule.explain.core import Explanation
 
 #: rows of the per-sample table shown in a batch explanation (the JSON holds every sample)
 MAX_SAMPLE_ROWS = 20
-#: entries of a vector shown before "…"
-MAX_VECTOR = 8
-
-
-@dataclass(frozen=True)
-class V:
-    """A number in running text or a table cell."""
-
-    value: float
-    digits: int = 8
-
-    def text(self) -> str:
-        return fmt(self.value, self.digits)
-
-
-Inline = Union[str, Expr, V]  # noqa: UP007 (a runtime alias)
-
-
-@dataclass
-class Heading:
-    level: int
-    items: list[Inline]
-    id: str = ""
-
-
-@dataclass
-class Para:
-    items: list[Inline]
-    id: str = ""
-    cls: str = ""  # "note", "ok", "bad", "warn"
-
-
-@dataclass
-class MathBlock:
-    expr: Expr
-    id: str = ""
-
-
-@dataclass
-class Row:
-    cells: list[list[Inline]]
-    attrs: dict[str, str] = field(default_factory=dict)
-    level: int = 0  # 1 for the parts of a folded factor
-    cls: str = ""
-
-
-@dataclass
-class Table:
-    id: str
-    columns: list[list[Inline]]
-    rows: list[Row]
-    align: str  # one of "l", "r" per column
-
-
-@dataclass
-class Figure:
-    """The network drawing (HTML only)."""
-
-    id: str = "network"
-
-
-Block = Union[Heading, Para, MathBlock, Table, Figure]  # noqa: UP007
-
-
-def vec(values: object, digits: int = 6) -> str:
-    """A vector as ``(1, 1.5)``, at most :data:`MAX_VECTOR` entries then ``…``."""
-    vals = [float(v) for v in values]  # type: ignore[attr-defined]
-    if len(vals) == 1:
-        return fmt(vals[0], digits)
-    shown = ", ".join(fmt(v, digits) for v in vals[:MAX_VECTOR])
-    more = f", … ({len(vals)} in all)" if len(vals) > MAX_VECTOR else ""
-    return f"({shown}{more})"
 
 
 def _factor_rows(factors: tuple[Factor, ...], path: str = "") -> list[Row]:
@@ -113,7 +52,7 @@ def _factor_rows(factors: tuple[Factor, ...], path: str = "") -> list[Row]:
                 [
                     [f.symbol_expr],
                     [f.formula_expr],
-                    [_Numbers(f.formula_expr)],
+                    [Numbers(f.formula_expr)],
                     [V(f.value)],
                     running,
                 ],
@@ -123,7 +62,7 @@ def _factor_rows(factors: tuple[Factor, ...], path: str = "") -> list[Row]:
         for part in f.parts:
             rows.append(
                 Row(
-                    [[part.symbol_expr], [part.formula_expr], [_Numbers(part.formula_expr)],
+                    [[part.symbol_expr], [part.formula_expr], [Numbers(part.formula_expr)],
                      [V(part.value)], []],
                     {"part-of": str(n), "role": part.role, "symbol": part.symbol,
                      "value": repr(part.value)},
@@ -131,22 +70,6 @@ def _factor_rows(factors: tuple[Factor, ...], path: str = "") -> list[Row]:
                 )
             )  # fmt: skip
     return rows
-
-
-@dataclass(frozen=True)
-class _Numbers(Expr):
-    """A formula written with its numbers put in."""
-
-    inner: Expr
-
-    def text(self, numbers: bool = False) -> str:
-        return self.inner.text(True)
-
-    def latex(self, numbers: bool = False) -> str:
-        return self.inner.latex(True)
-
-    def mathml(self, numbers: bool = False) -> str:
-        return self.inner.mathml(True)
 
 
 FACTOR_COLUMNS: list[list[Inline]] = [
@@ -158,8 +81,18 @@ FACTOR_COLUMNS: list[list[Inline]] = [
 ]
 
 
-def build(ex: Explanation) -> list[Block]:
+def build(ex: ExplanationData) -> list[Block]:
     """The explanation as blocks, in reading order."""
+    out = _header(ex) + _data(ex)
+    out += _forward(ex) + _chain(ex) if ex.mode == "sample" else _batch(ex)
+    out += _proof(ex)
+    out += _step(ex)
+    out += _diagnostics(ex)
+    return out
+
+
+def _header(ex: ExplanationData) -> list[Block]:
+    """The title, the network, the weight and where it sits, the drawing, the inputs' names."""
     w = ex.weight
     target = Partial(Sym("E"), w.symbol_expr)
     out: list[Block] = [Heading(1, ["The chain rule for ", target, f" ({w.name})"], "title")]
@@ -191,37 +124,34 @@ def build(ex: Explanation) -> list[Block]:
             f", … ({len(net.feature_names)} in all)" if len(net.feature_names) > MAX_VECTOR else ""
         )
         out.append(Para([f"Inputs: {shown}{more}."], "inputs"))
-    scaled = " (standardised by the network's scaler)" if net.standardized else ""
+    return out
+
+
+def _data(ex: ExplanationData) -> list[Block]:
+    """The sample (x, y, ŷ) or the batch, and its error E."""
+    scaled = " (standardised by the network's scaler)" if ex.network.standardized else ""
     if ex.mode == "sample":
         t = ex.samples[0]
         yhat = ex.forward[-1][1]
-        out.append(
+        return [
             Para(
                 [f"Sample {t.index}: x = {vec(ex.x[0])}{scaled}, y = {vec(ex.y[0])}, "
                  f"ŷ = {vec(yhat)}; its error E = ", V(ex.error), "."],
                 "data",
             )
-        )  # fmt: skip
-        out += _forward(ex)
-        out += _chain(ex)
-    else:
-        m = len(ex.samples)
-        out.append(
-            Para(
-                [f"The batch: {m} samples{scaled}. E is the mean of the samples' errors, "
-                 "E = Σₙ sₙ ℓₙ with sₙ = 1/m (or the normalised sample weights), so ∂E/∂w is "
-                 "the same mean of each sample's chain. E = ", V(ex.error), "."],
-                "data",
-            )
-        )  # fmt: skip
-        out += _batch(ex)
-    out += _proof(ex)
-    out += _step(ex)
-    out += _diagnostics(ex)
-    return out
+        ]  # fmt: skip
+    m = len(ex.samples)
+    return [
+        Para(
+            [f"The batch: {m} samples{scaled}. E is the mean of the samples' errors, "
+             "E = Σₙ sₙ ℓₙ with sₙ = 1/m (or the normalised sample weights), so ∂E/∂w is "
+             "the same mean of each sample's chain. E = ", V(ex.error), "."],
+            "data",
+        )
+    ]  # fmt: skip
 
 
-def _forward(ex: Explanation) -> list[Block]:
+def _forward(ex: ExplanationData) -> list[Block]:
     rows = [
         Row(
             [[str(n)], [act], [vec(h)], [vec(a)]],
@@ -235,69 +165,73 @@ def _forward(ex: Explanation) -> list[Block]:
     ]
 
 
-def _chain(ex: Explanation) -> list[Block]:
-    w = ex.weight
-    target = Partial(Sym("E"), w.symbol_expr)
+def _chain(ex: ExplanationData) -> list[Block]:
+    """The chain for one sample: one path's factors, or the paths' sum, or the δ recursion."""
+    target = Partial(Sym("E"), ex.weight.symbol_expr)
     out: list[Block] = [Heading(2, ["The chain rule, factor by factor"], "chain-title")]
     if ex.n_paths == 1:
         symbols = Chain(tuple(f.symbol_expr for f in ex.factors))
-        out.append(MathBlock(_Equation(target, symbols), "chain"))
+        out.append(MathBlock(Equation(target, symbols), "chain"))
         out.append(Table("factors", FACTOR_COLUMNS, _factor_rows(ex.factors), "lllrr"))
         for f in ex.factors:
             if f.note:
                 out.append(Para([f"Note: {f.note}."], cls="note"))
         out.append(Para(["So ", target, " = ", V(ex.value), "."], "result"))
         return out
-    later = ", ".join(str(s) for s in ex.network.sizes[w.layer + 1 :])
-    h = ex.factors[0].symbol_expr
-    if ex.paths:
-        out.append(
-            Para(
-                [f"{ex.n_paths} paths join {w.name} to E, one for each choice of a unit in each "
-                 f"later layer ({later} units); each path's product is one term of the sum:"],
-                "paths-intro",
-            )
-        )  # fmt: skip
-        rows = [
-            Row(
-                [[str(n)], [" → ".join(p.labels) + " → E"],
-                 [" × ".join(fmt(f.value, 6) for f in p.factors)], [V(p.product)]],
-                {"path": str(n), "units": " ".join(f"{lay}:{u}" for lay, u in p.units),
-                 "product": repr(p.product)},
-            )
-            for n, p in enumerate(ex.paths, start=1)
-        ]  # fmt: skip
-        rows.append(
-            Row([["sum"], [], [], [V(sum(p.product for p in ex.paths))]], {"total": "paths"},
-                cls="total")
-        )  # fmt: skip
-        out.append(
-            Table("paths", [["#"], ["path"], ["factors, E first"], ["product"]], rows, "lllr")
-        )
-        out.append(
-            Para(
-                ["Every path shares the last factor, so the sum is ", h, " (the sum of the paths "
-                 "without it) times that factor:"],
-            )
-        )  # fmt: skip
-    else:
-        out.append(
-            Para(
-                [f"{ex.n_paths} paths join {w.name} to E, more than the {ex.max_paths} listed one "
-                 "by one, so here is the same sum layer by layer, the δ recursion:"],
-                "paths-intro",
-            )
-        )  # fmt: skip
+    out += _paths(ex) if ex.paths else _too_many_paths(ex)
     out.append(
-        MathBlock(_Equation(target, Chain(tuple(f.symbol_expr for f in ex.factors))), "chain")
+        MathBlock(Equation(target, Chain(tuple(f.symbol_expr for f in ex.factors))), "chain")
     )
     out.append(Table("factors", FACTOR_COLUMNS, _factor_rows(ex.factors), "lllrr"))
-    out.append(
-        Para(
-            ["The δ recursion, δ = ∂E/∂h, from the output down (W without its bias row; "
-             "⊙ multiplies entry by entry):"],
-        )
+    out += _delta_recursion(ex)
+    out.append(Para(["So ", target, " = ", V(ex.value), "."], "result"))
+    return out
+
+
+def _paths(ex: ExplanationData) -> list[Block]:
+    """Every path listed, each with its factors' values and product, and their sum."""
+    w = ex.weight
+    later = ", ".join(str(s) for s in ex.network.sizes[w.layer + 1 :])
+    h = ex.factors[0].symbol_expr
+    intro = Para(
+        [f"{ex.n_paths} paths join {w.name} to E, one for each choice of a unit in each "
+         f"later layer ({later} units); each path's product is one term of the sum:"],
+        "paths-intro",
     )  # fmt: skip
+    rows = [
+        Row(
+            [[str(n)], [" → ".join(p.labels) + " → E"],
+             [" × ".join(fmt(f.value, 6) for f in p.factors)], [V(p.product)]],
+            {"path": str(n), "units": " ".join(f"{lay}:{u}" for lay, u in p.units),
+             "product": repr(p.product)},
+        )
+        for n, p in enumerate(ex.paths, start=1)
+    ]  # fmt: skip
+    rows.append(
+        Row([["sum"], [], [], [V(sum(p.product for p in ex.paths))]], {"total": "paths"},
+            cls="total")
+    )  # fmt: skip
+    return [
+        intro,
+        Table("paths", [["#"], ["path"], ["factors, E first"], ["product"]], rows, "lllr"),
+        Para(
+            ["Every path shares the last factor, so the sum is ", h, " (the sum of the paths "
+             "without it) times that factor:"],
+        ),
+    ]  # fmt: skip
+
+
+def _too_many_paths(ex: ExplanationData) -> list[Block]:
+    return [
+        Para(
+            [f"{ex.n_paths} paths join {ex.weight.name} to E, more than the {ex.max_paths} "
+             "listed one by one, so here is the same sum layer by layer, the δ recursion:"],
+            "paths-intro",
+        )
+    ]  # fmt: skip
+
+
+def _delta_recursion(ex: ExplanationData) -> list[Block]:
     rows = [
         Row(
             [[d.symbol_expr], [d.formula_expr], [vec(d.values)]],
@@ -305,27 +239,16 @@ def _chain(ex: Explanation) -> list[Block]:
         )
         for d in ex.deltas
     ]
-    out.append(Table("delta", [["δ"], ["recursion"], ["values"]], rows, "lll"))
-    out.append(Para(["So ", target, " = ", V(ex.value), "."], "result"))
-    return out
+    return [
+        Para(
+            ["The δ recursion, δ = ∂E/∂h, from the output down (W without its bias row; "
+             "⊙ multiplies entry by entry):"],
+        ),
+        Table("delta", [["δ"], ["recursion"], ["values"]], rows, "lll"),
+    ]  # fmt: skip
 
 
-@dataclass(frozen=True)
-class _Equation(Expr):
-    left: Expr
-    right: Expr
-
-    def text(self, numbers: bool = False) -> str:
-        return f"{self.left.text()} = {self.right.text()}"
-
-    def latex(self, numbers: bool = False) -> str:
-        return f"{self.left.latex()} = {self.right.latex()}"
-
-    def mathml(self, numbers: bool = False) -> str:
-        return f"<mrow>{self.left.mathml()}<mo>=</mo>{self.right.mathml()}</mrow>"
-
-
-def _batch(ex: Explanation) -> list[Block]:
+def _batch(ex: ExplanationData) -> list[Block]:
     first = ex.samples[0].factors
     out: list[Block] = [Heading(2, ["Each sample's chain, and the mean"], "samples-title")]
     out.append(
@@ -360,7 +283,7 @@ def _batch(ex: Explanation) -> list[Block]:
     return out
 
 
-def _proof(ex: Explanation) -> list[Block]:
+def _proof(ex: ExplanationData) -> list[Block]:
     p = ex.proof
     rows = [
         Row([["product of the factors (this explanation)"], [V(p.product, 12)],
@@ -402,7 +325,7 @@ def _tol(atol: float, rtol: float) -> str:
     return f"{atol:.0e} + {rtol:.0e}·|engine|".replace("e-0", "e-")
 
 
-def _step(ex: Explanation) -> list[Block]:
+def _step(ex: ExplanationData) -> list[Block]:
     s = ex.step
     w = ex.weight.symbol_expr
     dw = Partial(Sym("E"), w)
@@ -441,7 +364,7 @@ def _step(ex: Explanation) -> list[Block]:
     ]
 
 
-def _diagnostics(ex: Explanation) -> list[Block]:
+def _diagnostics(ex: ExplanationData) -> list[Block]:
     d = ex.diagnostics
     out: list[Block] = [Heading(2, ["Diagnostics"], "diagnostics-title")]
     if not d.units:

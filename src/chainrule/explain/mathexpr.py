@@ -6,7 +6,8 @@ HTML can never disagree. A leaf may carry its number: ``numbers=True`` writes th
 the numbers put in (``1 · 0.7310586 · (1 − 0.7310586)``).
 
 Text uses Unicode sub- and superscripts (``W₁₁⁽¹⁾``, ``ŷ``); LaTeX is for Markdown's ``$…$``;
-MathML goes inside ``<math>`` and is HTML-escaped leaf by leaf.
+MathML goes inside ``<math>`` and is HTML-escaped leaf by leaf. The calculus notation (∂, the
+chain's ``·``, cases, Σ) is in :mod:`chainrule.explain.calculus`.
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ class Expr:
         return self.text()
 
 
-def _leaf_number(expr: Expr, numbers: bool) -> Expr | None:
+def leaf_number(expr: Expr, numbers: bool) -> Expr | None:
+    """The number a leaf holds, as a :class:`Num`, when ``numbers`` is asked for; else None."""
     value = getattr(expr, "value", None)
     return Num(value) if numbers and value is not None else None
 
@@ -137,13 +139,13 @@ class Sym(Expr):
         return self.base
 
     def text(self, numbers: bool = False) -> str:
-        num = _leaf_number(self, numbers)
+        num = leaf_number(self, numbers)
         if num is not None:
             return num.text()
         return self._base_text() + sub_text(self.sub) + sup_text(self.sup)
 
     def latex(self, numbers: bool = False) -> str:
-        num = _leaf_number(self, numbers)
+        num = leaf_number(self, numbers)
         if num is not None:
             return num.latex()
         base = _latex_text(self.base)
@@ -155,7 +157,7 @@ class Sym(Expr):
         return out
 
     def mathml(self, numbers: bool = False) -> str:
-        num = _leaf_number(self, numbers)
+        num = leaf_number(self, numbers)
         if num is not None:
             return num.mathml()
         base = f"<mi>{html.escape(self.base)}</mi>"
@@ -182,14 +184,14 @@ class Call(Expr):
     power: int = 1
 
     def text(self, numbers: bool = False) -> str:
-        num = _leaf_number(self, numbers)
+        num = leaf_number(self, numbers)
         if num is not None:
             return num.text()
         power = sup_text(str(self.power)) if self.power != 1 else ""
         return f"{self.fn}{power}({self.arg.text()})"
 
     def latex(self, numbers: bool = False) -> str:
-        num = _leaf_number(self, numbers)
+        num = leaf_number(self, numbers)
         if num is not None:
             return num.latex()
         fn = {"σ": r"\sigma", "tanh": r"\tanh"}.get(self.fn, rf"\operatorname{{{self.fn}}}")
@@ -197,7 +199,7 @@ class Call(Expr):
         return rf"{fn}{power}\left({self.arg.latex()}\right)"
 
     def mathml(self, numbers: bool = False) -> str:
-        num = _leaf_number(self, numbers)
+        num = leaf_number(self, numbers)
         if num is not None:
             return num.mathml()
         fn = f"<mi>{html.escape(self.fn)}</mi>"
@@ -328,128 +330,6 @@ class Frac(Expr):
 
     def mathml(self, numbers: bool = False) -> str:
         return f"<mfrac>{self.num.mathml(numbers)}{self.den.mathml(numbers)}</mfrac>"
-
-
-@dataclass(frozen=True)
-class Partial(Expr):
-    """∂top/∂bottom, e.g. ∂E/∂ŷ."""
-
-    top: Expr
-    bottom: Expr
-
-    def text(self, numbers: bool = False) -> str:
-        return f"∂{self.top.text()}/∂{self.bottom.text()}"
-
-    def latex(self, numbers: bool = False) -> str:
-        return rf"\frac{{\partial {self.top.latex()}}}{{\partial {self.bottom.latex()}}}"
-
-    def mathml(self, numbers: bool = False) -> str:
-        return (
-            f"<mfrac><mrow><mo>∂</mo>{self.top.mathml()}</mrow>"
-            f"<mrow><mo>∂</mo>{self.bottom.mathml()}</mrow></mfrac>"
-        )
-
-
-@dataclass(frozen=True)
-class Chain(Expr):
-    """Factors joined by a visible operator: ``∂E/∂ŷ · ∂ŷ/∂h`` or ``a × b``."""
-
-    items: tuple[Expr, ...]
-    op: str = "·"
-    precedence = 2
-
-    def text(self, numbers: bool = False) -> str:
-        return f" {self.op} ".join(
-            f"({i.text(numbers)})" if i.precedence < 2 else i.text(numbers) for i in self.items
-        )
-
-    def latex(self, numbers: bool = False) -> str:
-        op = {"·": r"\cdot", "×": r"\times", "+": "+"}.get(self.op, self.op)
-        return f" {op} ".join(
-            rf"\left({i.latex(numbers)}\right)" if i.precedence < 2 else i.latex(numbers)
-            for i in self.items
-        )
-
-    def mathml(self, numbers: bool = False) -> str:
-        op = f"<mo>{html.escape(self.op)}</mo>"
-        return (
-            "<mrow>"
-            + op.join(
-                f"<mrow><mo>(</mo>{i.mathml(numbers)}<mo>)</mo></mrow>"
-                if i.precedence < 2
-                else i.mathml(numbers)
-                for i in self.items
-            )
-            + "</mrow>"
-        )
-
-
-@dataclass(frozen=True)
-class Cases(Expr):
-    """A piecewise value, ``(1 if h > 0, else 0)``; with numbers, just the branch taken."""
-
-    if_true: Expr
-    condition: Expr  # e.g. Bin(h, ">", Num(0))
-    if_false: Expr
-    value: float | None = None
-
-    def text(self, numbers: bool = False) -> str:
-        num = _leaf_number(self, numbers)
-        if num is not None:
-            return num.text()
-        return f"({self.if_true.text()} if {self.condition.text()}, else {self.if_false.text()})"
-
-    def latex(self, numbers: bool = False) -> str:
-        num = _leaf_number(self, numbers)
-        if num is not None:
-            return num.latex()
-        return (
-            rf"\left({self.if_true.latex()} \text{{ if }} {self.condition.latex()}"
-            rf"\text{{, else }} {self.if_false.latex()}\right)"
-        )
-
-    def mathml(self, numbers: bool = False) -> str:
-        num = _leaf_number(self, numbers)
-        if num is not None:
-            return num.mathml()
-        return (
-            f"<mrow><mo>(</mo>{self.if_true.mathml()}<mtext>&#xA0;if&#xA0;</mtext>"
-            f"{self.condition.mathml()}<mtext>, else&#xA0;</mtext>{self.if_false.mathml()}"
-            "<mo>)</mo></mrow>"
-        )
-
-
-@dataclass(frozen=True)
-class Sum(Expr):
-    """Σ over an index range, ``Σ_{c≠1} body``; the range is written as given."""
-
-    index: str
-    body: Expr
-    value: float | None = None
-    precedence = 2
-
-    def text(self, numbers: bool = False) -> str:
-        num = _leaf_number(self, numbers)
-        if num is not None:
-            return num.text()
-        body = self.body.text()
-        return f"Σ{sub_text(self.index)} {body}"
-
-    def latex(self, numbers: bool = False) -> str:
-        num = _leaf_number(self, numbers)
-        if num is not None:
-            return num.latex()
-        index = self.index.replace("≠", r"\neq ")
-        return rf"\sum_{{{index}}} {self.body.latex()}"
-
-    def mathml(self, numbers: bool = False) -> str:
-        num = _leaf_number(self, numbers)
-        if num is not None:
-            return num.mathml()
-        return (
-            f"<mrow><munder><mo>∑</mo><mtext>{html.escape(self.index)}</mtext></munder>"
-            f"{self.body.mathml()}</mrow>"
-        )
 
 
 def one() -> Num:

@@ -18,7 +18,7 @@ import numpy as np
 from chainrule.engine.modes import no_grad
 from chainrule.engine.tensor import tensor
 from chainrule.nn.layers import Parameter
-from chainrule.nn.network import Sequential
+from chainrule.nn.protocol import Network
 
 #: the finite-difference step (and its half, for Richardson extrapolation)
 FD_EPS = 1e-4
@@ -83,7 +83,7 @@ class StepAudit:
         return -self.lr * self.gradient**2
 
 
-def float64_error_function(net: Sequential, X: np.ndarray, y: Any, sw: Any) -> Any:
+def float64_error_function(net: Network, X: np.ndarray, y: Any, sw: Any) -> Any:
     """E as a function of float64 weights: the network's own error function, on a float64 copy
     when the network is float32 (the user's network is never touched)."""
     if np.dtype(net.dtype) == np.float64:

@@ -13,9 +13,8 @@ so the page can be read back by a program, as ``tests/test_explain_browser.py`` 
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
 
-from chainrule.explain.document import (
+from chainrule.explain.blocks import (
     Figure,
     Heading,
     Inline,
@@ -23,13 +22,12 @@ from chainrule.explain.document import (
     Para,
     Table,
     V,
-    build,
 )
-from chainrule.explain.mathexpr import Expr, Partial, Sym
+from chainrule.explain.calculus import Partial
+from chainrule.explain.document import build
+from chainrule.explain.explanation import ExplanationData
+from chainrule.explain.mathexpr import Expr, Sym
 from chainrule.explain.svg import network_svg
-
-if TYPE_CHECKING:
-    from chainrule.explain.core import Explanation
 
 CSS = """
 .cr-explain { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif;
@@ -103,7 +101,7 @@ def _table(block: Table) -> str:
     )
 
 
-def fragment(ex: Explanation) -> str:
+def fragment(ex: ExplanationData) -> str:
     """The explanation as an HTML fragment with its own scoped style (what Jupyter shows)."""
     parts = [f"<style>{CSS}</style>"]
     p = ex.proof
@@ -140,7 +138,7 @@ def fragment(ex: Explanation) -> str:
     return "".join(parts)
 
 
-def page(ex: Explanation) -> str:
+def page(ex: ExplanationData) -> str:
     """A whole HTML document: opens offline, loads nothing, runs no script."""
     title = f"{Partial(Sym('E'), ex.weight.symbol_expr).text()} — chainrule explain"
     return (

@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from chainrule.explain.document import Figure, Heading, Inline, MathBlock, Para, Table, V, build
+from chainrule.explain.blocks import Figure, Heading, Inline, MathBlock, Para, Table, V
+from chainrule.explain.document import build
+from chainrule.explain.explanation import ExplanationData
 from chainrule.explain.mathexpr import Expr
-
-if TYPE_CHECKING:
-    from chainrule.explain.core import Explanation
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|$"})
 
@@ -30,7 +27,7 @@ def inline(items: list[Inline]) -> str:
     return "".join(out)
 
 
-def markdown(ex: Explanation) -> str:
+def markdown(ex: ExplanationData) -> str:
     """The explanation as Markdown with LaTeX math."""
     lines: list[str] = []
     for block in build(ex):

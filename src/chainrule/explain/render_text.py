@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import io
 import textwrap
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from chainrule.explain.document import (
+from chainrule.explain.blocks import (
     Block,
     Figure,
     Heading,
@@ -21,12 +21,10 @@ from chainrule.explain.document import (
     Row,
     Table,
     V,
-    build,
 )
+from chainrule.explain.document import build
+from chainrule.explain.explanation import ExplanationData
 from chainrule.explain.mathexpr import Expr
-
-if TYPE_CHECKING:
-    from chainrule.explain.core import Explanation
 
 
 def inline(items: list[Inline]) -> str:
@@ -39,7 +37,7 @@ def inline(items: list[Inline]) -> str:
     return "".join(out)
 
 
-def text(ex: Explanation, width: int = 110, color: bool = False) -> str:
+def text(ex: ExplanationData, width: int = 110, color: bool = False) -> str:
     """The explanation for a terminal: rich's layout when installed, else plain text."""
     try:
         from rich.console import Console
@@ -62,7 +60,7 @@ def text(ex: Explanation, width: int = 110, color: bool = False) -> str:
 _STYLES = {"ok": "bold green", "bad": "bold red", "warn": "yellow", "note": "dim"}
 
 
-def rich_renderable(ex: Explanation) -> Any:
+def rich_renderable(ex: ExplanationData) -> Any:
     """The explanation as a rich renderable (a Group of texts and tables)."""
     from rich import box
     from rich.console import Group
@@ -100,7 +98,7 @@ def rich_renderable(ex: Explanation) -> Any:
 
 
 # -- plain text, without rich --------------------------------------------------------------------
-def plain(ex: Explanation, width: int = 110) -> str:
+def plain(ex: ExplanationData, width: int = 110) -> str:
     """The explanation as plain aligned text (what ``str(ex)`` gives without rich)."""
     lines: list[str] = []
     for block in build(ex):

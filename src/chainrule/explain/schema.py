@@ -46,12 +46,10 @@ from __future__ import annotations
 
 import json
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from chainrule.explain.paths import Factor
-
-if TYPE_CHECKING:
-    from chainrule.explain.core import Explanation
+from chainrule.explain.explanation import ExplanationData
+from chainrule.explain.factors import Factor
 
 SCHEMA_NAME = "chainrule.explain"
 #: bumped only when a field is removed or changes meaning
@@ -89,42 +87,23 @@ def factor_dict(f: Factor) -> dict[str, Any]:
     }
 
 
-def to_dict(ex: Explanation) -> dict[str, Any]:
+def to_dict(ex: ExplanationData) -> dict[str, Any]:
     """The explanation as plain JSON-able data, schema version :data:`SCHEMA_VERSION`."""
-    w, net, p, s, d = ex.weight, ex.network, ex.proof, ex.step, ex.diagnostics
     sample_mode = ex.mode == "sample"
-    chain = ex.samples[0].factors
     return {
         "schema": SCHEMA_NAME,
         "version": SCHEMA_VERSION,
-        "weight": {
-            "name": w.name,
-            "lecture_name": w.lecture_name,
-            "symbol": w.symbol,
-            "latex": w.symbol_expr.latex(),
-            "layer": w.layer,
-            "row": w.row,
-            "column": w.column,
-            "value": num(w.value),
-            "is_bias": w.is_bias,
-            "source": w.source,
-            "target": w.target,
-        },
-        "network": {
-            "sizes": list(net.sizes),
-            "activations": list(net.activations),
-            "loss": net.loss,
-            "dtype": net.dtype,
-            "standardized": net.standardized,
-            "feature_names": list(net.feature_names) if net.feature_names else None,
-        },
+        "weight": _weight(ex),
+        "network": _network(ex),
         "mode": ex.mode,
         "m": len(ex.samples),
         "x": nums(ex.x[0]) if sample_mode else None,
         "y": nums(ex.y[0]) if sample_mode else None,
         "forward": [
             {"layer": n, "activation": act, "h": nums(h), "a": nums(a)}
-            for n, ((h, a), act) in enumerate(zip(ex.forward, net.activations, strict=False), 1)
+            for n, ((h, a), act) in enumerate(
+                zip(ex.forward, ex.network.activations, strict=False), 1
+            )
         ],
         "error": num(ex.error),
         "value": num(ex.value),
@@ -136,23 +115,10 @@ def to_dict(ex: Explanation) -> dict[str, Any]:
                 "formula_latex": f.formula_expr.latex(),
                 "role": f.role,
             }
-            for f in chain
+            for f in ex.samples[0].factors
         ],
         "factors": [factor_dict(f) for f in ex.factors],
-        "paths": {
-            "count": ex.n_paths,
-            "bound": ex.max_paths,
-            "listed": bool(ex.paths),
-            "items": [
-                {
-                    "units": [list(u) for u in path.units],
-                    "labels": list(path.labels),
-                    "factors": [factor_dict(f) for f in path.factors],
-                    "product": num(path.product),
-                }
-                for path in ex.paths
-            ],
-        },
+        "paths": _paths(ex),
         "delta": [
             {
                 "layer": step.layer,
@@ -173,60 +139,121 @@ def to_dict(ex: Explanation) -> dict[str, Any]:
             }
             for t in ex.samples
         ],
-        "proof": {
-            "product": num(p.product),
-            "engine": num(p.engine),
-            "numeric": num(p.numeric),
-            "abs_product_engine": num(p.abs_product_engine),
-            "rel_product_engine": num(p.rel_product_engine),
-            "abs_numeric_engine": num(p.abs_numeric_engine),
-            "rel_numeric_engine": num(p.rel_numeric_engine),
-            "method": p.method,
-            "eps": p.eps,
-            "rtol": p.rtol,
-            "atol": p.atol,
-            "agree": p.agree,
-        },
-        "step": {
-            "lr": num(s.lr),
-            "weight": num(s.weight),
-            "gradient": num(s.gradient),
-            "new_weight": num(s.new_weight),
-            "error_before": num(s.error_before),
-            "error_after": num(s.error_after),
-            "error_after_weight_only": num(s.error_after_weight_only),
-            "predicted_change": num(s.predicted_change),
-        },
-        "diagnostics": {
-            "saturation_threshold": d.threshold,
-            "units_checked": d.units_checked,
-            "units": [
-                {
-                    "layer": u.layer,
-                    "unit": u.unit,
-                    "name": u.name,
-                    "activation": u.activation,
-                    "derivative": num(u.derivative),
-                    "fraction": num(u.fraction),
-                    "status": u.status,
-                    "message": u.message,
-                }
-                for u in d.units
-            ],
-            "layers": [
-                {
-                    "layer": c.layer,
-                    "gradient_norm": num(c.gradient_norm),
-                    "weight_norm": num(c.weight_norm),
-                    "relative_step": num(c.relative_step),
-                    "message": c.message,
-                }
-                for c in d.layers
-            ],
-        },
+        "proof": _proof(ex),
+        "step": _step(ex),
+        "diagnostics": _diagnostics(ex),
     }
 
 
-def to_json(ex: Explanation, indent: int | None = 2) -> str:
+def _weight(ex: ExplanationData) -> dict[str, Any]:
+    w = ex.weight
+    return {
+        "name": w.name,
+        "lecture_name": w.lecture_name,
+        "symbol": w.symbol,
+        "latex": w.symbol_expr.latex(),
+        "layer": w.layer,
+        "row": w.row,
+        "column": w.column,
+        "value": num(w.value),
+        "is_bias": w.is_bias,
+        "source": w.source,
+        "target": w.target,
+    }
+
+
+def _network(ex: ExplanationData) -> dict[str, Any]:
+    net = ex.network
+    return {
+        "sizes": list(net.sizes),
+        "activations": list(net.activations),
+        "loss": net.loss,
+        "dtype": net.dtype,
+        "standardized": net.standardized,
+        "feature_names": list(net.feature_names) if net.feature_names else None,
+    }
+
+
+def _paths(ex: ExplanationData) -> dict[str, Any]:
+    return {
+        "count": ex.n_paths,
+        "bound": ex.max_paths,
+        "listed": bool(ex.paths),
+        "items": [
+            {
+                "units": [list(u) for u in path.units],
+                "labels": list(path.labels),
+                "factors": [factor_dict(f) for f in path.factors],
+                "product": num(path.product),
+            }
+            for path in ex.paths
+        ],
+    }
+
+
+def _proof(ex: ExplanationData) -> dict[str, Any]:
+    p = ex.proof
+    return {
+        "product": num(p.product),
+        "engine": num(p.engine),
+        "numeric": num(p.numeric),
+        "abs_product_engine": num(p.abs_product_engine),
+        "rel_product_engine": num(p.rel_product_engine),
+        "abs_numeric_engine": num(p.abs_numeric_engine),
+        "rel_numeric_engine": num(p.rel_numeric_engine),
+        "method": p.method,
+        "eps": p.eps,
+        "rtol": p.rtol,
+        "atol": p.atol,
+        "agree": p.agree,
+    }
+
+
+def _step(ex: ExplanationData) -> dict[str, Any]:
+    s = ex.step
+    return {
+        "lr": num(s.lr),
+        "weight": num(s.weight),
+        "gradient": num(s.gradient),
+        "new_weight": num(s.new_weight),
+        "error_before": num(s.error_before),
+        "error_after": num(s.error_after),
+        "error_after_weight_only": num(s.error_after_weight_only),
+        "predicted_change": num(s.predicted_change),
+    }
+
+
+def _diagnostics(ex: ExplanationData) -> dict[str, Any]:
+    d = ex.diagnostics
+    return {
+        "saturation_threshold": d.threshold,
+        "units_checked": d.units_checked,
+        "units": [
+            {
+                "layer": u.layer,
+                "unit": u.unit,
+                "name": u.name,
+                "activation": u.activation,
+                "derivative": num(u.derivative),
+                "fraction": num(u.fraction),
+                "status": u.status,
+                "message": u.message,
+            }
+            for u in d.units
+        ],
+        "layers": [
+            {
+                "layer": c.layer,
+                "gradient_norm": num(c.gradient_norm),
+                "weight_norm": num(c.weight_norm),
+                "relative_step": num(c.relative_step),
+                "message": c.message,
+            }
+            for c in d.layers
+        ],
+    }
+
+
+def to_json(ex: ExplanationData, indent: int | None = 2) -> str:
     """Strict JSON (no NaN or Infinity literals), UTF-8 text with the notation kept as is."""
     return json.dumps(to_dict(ex), indent=indent, ensure_ascii=False, allow_nan=False)

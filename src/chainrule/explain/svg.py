@@ -13,15 +13,12 @@ Elements carry ``data-*`` attributes (``data-edge="W2[1,1]"``, ``data-weight``, 
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from chainrule.explain.explanation import ExplanationData
 from chainrule.explain.mathexpr import fmt
-from chainrule.explain.paths import Names
-
-if TYPE_CHECKING:
-    from chainrule.explain.core import Explanation
+from chainrule.explain.trace import Names
 
 MAX_UNITS = 10
 POSITIVE, NEGATIVE, HIGHLIGHT = "#2563eb", "#dc2626", "#f59e0b"
@@ -46,7 +43,7 @@ def _attrs(**attrs: object) -> str:
     )
 
 
-def _node(unit: str, label: str, x: float, y: float, hot: bool, square: int = 0) -> str:
+def _unit(unit: str, label: str, x: float, y: float, hot: bool, square: int = 0) -> str:
     """A unit: a circle (a square of half-side ``square`` for a bias input or E), amber when it
     is on a path from the weight to E."""
     fill = "#fff7e6" if hot else ("#f3f4f6" if square else "#ffffff")
@@ -67,113 +64,147 @@ def _node(unit: str, label: str, x: float, y: float, hot: bool, square: int = 0)
     )
 
 
-def network_svg(ex: Explanation) -> str:
-    """The drawing as an ``<svg>`` element (no external references)."""
-    sizes = list(ex.network.sizes)
-    L = len(sizes) - 1
-    names = Names(sizes)
-    k, i, j = ex.weight.layer, ex.weight.row, ex.weight.column
-    keep = {layer: set() for layer in range(L + 1)}
-    if not ex.weight.is_bias:
-        keep[k - 1].add(i)
-    keep[k].add(j)
-    shown = [_shown(n, keep[layer]) for layer, n in enumerate(sizes)]
-    rows = max(len(s) for s in shown) + 1  # + the bias square
-    width = _LEFT * 2 + _DX * (L + 1) + 40
-    height = _TOP + rows * _DY
+class _Layout:
+    """Where each drawn unit sits, and which units are on a path from the weight to E.
 
-    def x_of(layer: int) -> float:
+    ``pos[layer, u]`` is the centre of unit u (1-based) of ``layer``; ``u = n_layer + 1`` is the
+    layer's bias square; ``e`` is the centre of E, level with the outputs.
+    """
+
+    def __init__(self, ex: ExplanationData) -> None:
+        self.sizes = sizes = list(ex.network.sizes)
+        self.L = L = len(sizes) - 1
+        self.k, self.i, self.j = k, i, j = ex.weight.layer, ex.weight.row, ex.weight.column
+        keep: dict[int, set[int]] = {layer: set() for layer in range(L + 1)}
+        if not ex.weight.is_bias:
+            keep[k - 1].add(i)
+        keep[k].add(j)
+        self.shown = [_shown(n, keep[layer]) for layer, n in enumerate(sizes)]
+        self.rows = max(len(s) for s in self.shown) + 1  # + the bias square
+        self.width = _LEFT * 2 + _DX * (L + 1) + 40
+        self.height = _TOP + self.rows * _DY
+        self.pos: dict[tuple[int, int], tuple[float, float]] = {}
+        for layer, units in enumerate(self.shown):
+            for slot, u in enumerate(units):
+                self.pos[layer, u] = (self.x_of(layer), self.y_of(slot, len(units)))
+            if layer < L:
+                bias = (self.x_of(layer), self.y_of(len(units), len(units)))
+                self.pos[layer, sizes[layer] + 1] = bias
+        self.e = (self.x_of(L) + _DX * 0.75, _TOP + _R + (self.rows - 2) * _DY / 2)
+
+    def x_of(self, layer: int) -> float:
         return _LEFT + _R + layer * _DX
 
-    def y_of(layer: int, slot: int, count: int) -> float:
-        offset = (rows - 1 - count) * _DY / 2
+    def y_of(self, slot: int, count: int) -> float:
+        offset = (self.rows - 1 - count) * _DY / 2
         return _TOP + _R + offset + slot * _DY
 
-    pos = {}
-    for layer, units in enumerate(shown):
-        for slot, u in enumerate(units):
-            pos[layer, u] = (x_of(layer), y_of(layer, slot, len(units)))
-        if layer < L:
-            pos[layer, sizes[layer] + 1] = (x_of(layer), y_of(layer, len(units), len(units)))
-
-    def on_path(layer: int, u: int) -> bool:
+    def on_path(self, layer: int, u: int) -> bool:
         """Is unit u of `layer` on a path from the weight to E?"""
-        if layer > k:
-            return u <= sizes[layer]
-        if layer == k:
-            return u == j
-        return layer == k - 1 and u == i
+        if layer > self.k:
+            return u <= self.sizes[layer]
+        if layer == self.k:
+            return u == self.j
+        return layer == self.k - 1 and u == self.i
 
+
+def network_svg(ex: ExplanationData) -> str:
+    """The drawing as an ``<svg>`` element (no external references)."""
+    lay = _Layout(ex)
+    halo, edges = _weight_edges(ex, lay)
+    edges += _error_edges(lay)
+    nodes = _units(ex, lay)
+    sizes = "-".join(map(str, lay.sizes))
+    title = f"The network {sizes}; {ex.weight.name} and its paths to E"
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" '
+        f'width="{lay.width:.0f}" height="{lay.height:.0f}" role="img" id="network-svg" '
+        f'data-weight="{html.escape(ex.weight.name)}" data-paths="{ex.n_paths}">'
+        f"<title>{html.escape(title)}</title>" + "".join(halo + edges + nodes) + "</svg>"
+    )
+
+
+def _weight_edges(ex: ExplanationData, lay: _Layout) -> tuple[list[str], list[str]]:
+    """(the halo behind the explained weight, a line per drawn weight: colour by sign, width by
+    size, faded when off the paths)."""
     all_w = np.concatenate([np.abs(W).ravel() for W in ex.network.weights])
     scale = float(all_w.max()) if all_w.size and all_w.max() > 0 else 1.0
     edges, halo = [], []
-    for layer in range(1, L + 1):
+    for layer in range(1, lay.L + 1):
         W = ex.network.weights[layer - 1]
-        sources = [*shown[layer - 1], sizes[layer - 1] + 1]
-        for src in sources:
-            for dst in shown[layer]:
+        n_in = lay.sizes[layer - 1]
+        for src in [*lay.shown[layer - 1], n_in + 1]:
+            for dst in lay.shown[layer]:
                 w = float(W[src - 1, dst - 1])
-                (x1, y1), (x2, y2) = pos[layer - 1, src], pos[layer, dst]
-                is_weight = (layer, src, dst) == (k, i, j)
-                path = is_weight or (
-                    layer > k and on_path(layer - 1, src) and src <= sizes[layer - 1]
-                )
-                stroke = POSITIVE if w >= 0 else NEGATIVE
-                sw = 0.6 + 5.4 * abs(w) / scale
-                name = f"W{layer}[{src},{dst}]"
+                is_weight = (layer, src, dst) == (lay.k, lay.i, lay.j)
+                path = is_weight or (layer > lay.k and lay.on_path(layer - 1, src) and src <= n_in)
+                (x1, y1), (x2, y2) = lay.pos[layer - 1, src], lay.pos[layer, dst]
                 common = _attrs(x1=f"{x1:.1f}", y1=f"{y1 + 0:.1f}", x2=f"{x2:.1f}", y2=f"{y2:.1f}")
+                sw = 0.6 + 5.4 * abs(w) / scale
                 if is_weight:
                     halo.append(
                         f'<line{common} stroke="{HIGHLIGHT}" stroke-width="{sw + 9:.1f}" '
                         'stroke-linecap="round" opacity="0.85" data-halo="weight"/>'
                     )
-                data = _attrs(
-                    data_edge=name,
-                    data_weight=repr(w),
-                    data_sign="+" if w >= 0 else "−",
-                    data_on_path="true" if path else "false",
-                )
-                extra = _attrs(data_highlight="weight") if is_weight else ""
-                opacity = "1" if path else "0.28"
-                edges.append(
-                    f'<line{common} stroke="{stroke}" stroke-width="{sw:.2f}" '
-                    f'opacity="{opacity}"{data}{extra}><title>{html.escape(name)} = '
-                    f"{html.escape(fmt(w, 6))}</title></line>"
-                )
-    # E, to the right of the outputs
-    ex_, ey = x_of(L) + _DX * 0.75, _TOP + _R + (rows - 2) * _DY / 2  # level with the outputs
-    for u in shown[L]:
-        x1, y1 = pos[L, u]
-        edges.append(
+                edges.append(_edge(common, f"W{layer}[{src},{dst}]", w, sw, path, is_weight))
+    return halo, edges
+
+
+def _edge(common: str, name: str, w: float, sw: float, path: bool, is_weight: bool) -> str:
+    data = _attrs(
+        data_edge=name,
+        data_weight=repr(w),
+        data_sign="+" if w >= 0 else "−",
+        data_on_path="true" if path else "false",
+    )
+    extra = _attrs(data_highlight="weight") if is_weight else ""
+    stroke = POSITIVE if w >= 0 else NEGATIVE
+    opacity = "1" if path else "0.28"
+    return (
+        f'<line{common} stroke="{stroke}" stroke-width="{sw:.2f}" '
+        f'opacity="{opacity}"{data}{extra}><title>{html.escape(name)} = '
+        f"{html.escape(fmt(w, 6))}</title></line>"
+    )
+
+
+def _error_edges(lay: _Layout) -> list[str]:
+    """Dashed lines from each drawn output to E, to the right of the outputs."""
+    ex_, ey = lay.e
+    out = []
+    for u in lay.shown[lay.L]:
+        x1, y1 = lay.pos[lay.L, u]
+        out.append(
             f"<line{_attrs(x1=f'{x1:.1f}', y1=f'{y1:.1f}', x2=f'{ex_ - 16:.1f}', y2=f'{ey:.1f}')} "
             'stroke="#6b7280" stroke-width="1.5" stroke-dasharray="4 3" data-edge="E" '
             'data-on-path="true"/>'
         )
+    return out
+
+
+def _units(ex: ExplanationData, lay: _Layout) -> list[str]:
+    """Every drawn unit, each layer's bias square, "+n more", the layer captions, and E."""
+    names = Names(lay.sizes)
+    sizes, k = lay.sizes, lay.k
     nodes = []
-    for layer, units in enumerate(shown):
+    for layer, units in enumerate(lay.shown):
         for u in units:
-            x, y = pos[layer, u]
-            nodes.append(_node(f"{layer}:{u}", names.unit_label(layer, u), x, y, on_path(layer, u)))
-        if layer < L:
-            x, y = pos[layer, sizes[layer] + 1]
+            x, y = lay.pos[layer, u]
+            label = names.unit_label(layer, u)
+            nodes.append(_unit(f"{layer}:{u}", label, x, y, lay.on_path(layer, u)))
+        if layer < lay.L:
+            x, y = lay.pos[layer, sizes[layer] + 1]
             hot = ex.weight.is_bias and layer == k - 1
-            nodes.append(_node(f"{layer}:{sizes[layer] + 1}", "1", x, y, hot, square=12))
+            nodes.append(_unit(f"{layer}:{sizes[layer] + 1}", "1", x, y, hot, square=12))
         if len(units) < sizes[layer]:
-            x, y = pos[layer, units[-1]]
+            x, y = lay.pos[layer, units[-1]]
             nodes.append(
                 f'<text x="{x:.1f}" y="{y + _R + 16:.1f}" text-anchor="middle" class="cr-more">'
                 f"+{sizes[layer] - len(units)} more</text>"
             )
         caption = "input" if layer == 0 else f"layer {layer}: {ex.network.activations[layer - 1]}"
         nodes.append(
-            f'<text x="{x_of(layer):.1f}" y="22" text-anchor="middle" class="cr-layer">'
+            f'<text x="{lay.x_of(layer):.1f}" y="22" text-anchor="middle" class="cr-layer">'
             f"{html.escape(caption)}</text>"
         )
-    nodes.append(_node("E", "E", ex_, ey, True, square=16))
-    title = f"The network {'-'.join(map(str, sizes))}; {ex.weight.name} and its paths to E"
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
-        f'width="{width:.0f}" height="{height:.0f}" role="img" id="network-svg" '
-        f'data-weight="{html.escape(ex.weight.name)}" data-paths="{ex.n_paths}">'
-        f"<title>{html.escape(title)}</title>" + "".join(halo + edges + nodes) + "</svg>"
-    )
+    nodes.append(_unit("E", "E", *lay.e, True, square=16))
+    return nodes

@@ -33,6 +33,7 @@ from chainrule.engine.ops.activations import LEAKY_RELU_SLOPE
 from chainrule.nn.layers import activation_name
 from chainrule.nn.losses import default_loss, loss_name
 from chainrule.nn.network import Sequential, from_config
+from chainrule.nn.protocol import Network
 
 #: scikit-learn's activation names (``activation`` and ``out_activation_``) → chainrule's
 SKLEARN_ACTIVATIONS = {
@@ -45,7 +46,7 @@ SKLEARN_ACTIVATIONS = {
 
 
 # -- scikit-learn ---------------------------------------------------------------------------------
-def to_sklearn(net: Sequential) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def to_sklearn(net: Network) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """The weights in scikit-learn's layout: ``(coefs_, intercepts_)``, copies.
 
     ``coefs_[k] = W^(k+1)[:-1]`` of shape (n_in, n_out) and ``intercepts_[k] = W^(k+1)[-1]`` of
@@ -91,6 +92,29 @@ def from_sklearn(
         >>> net = from_sklearn(MLPClassifier(hidden_layer_sizes=(4,)).fit(X, y))
         >>> net = from_sklearn(coefs, intercepts, hidden="tanh", output="identity")
     """
+    coefs, intercepts, hidden, output = _sklearn_parts(
+        estimator_or_coefs, intercepts, hidden, output
+    )
+    weights = _sklearn_weights(coefs, intercepts)
+    activations = [hidden] * (len(weights) - 1) + [output]
+    net = _network(weights, activations, None, "from_sklearn")
+    classes = getattr(estimator_or_coefs, "classes_", None)
+    if classes is not None and net.task in ("binary", "multiclass"):
+        net.classes = np.asarray(classes)  # predict gives the estimator's labels
+    names = getattr(estimator_or_coefs, "feature_names_in_", None)
+    if names is not None:
+        net.feature_names = [str(name) for name in names]
+    return net
+
+
+def _sklearn_parts(
+    estimator_or_coefs: Any,
+    intercepts: Sequence[Any] | None,
+    hidden: str | None,
+    output: str | None,
+) -> tuple[Sequence[Any], Sequence[Any], str, str]:
+    """``coefs_``, ``intercepts_`` and the hidden and output activations (chainrule's names),
+    from a fitted estimator or as given."""
     if hasattr(estimator_or_coefs, "get_params") or hasattr(estimator_or_coefs, "coefs_"):
         est = estimator_or_coefs
         name = type(est).__name__
@@ -100,21 +124,28 @@ def from_sklearn(
             raise ValueError(
                 f"from_sklearn: this {name} is not fitted yet (no coefs_); fit it first"
             )
-        coefs, intercepts = est.coefs_, est.intercepts_
-        hidden = _agree(hidden, _sklearn_activation(est.activation, "hidden"), name, "hidden")
-        output = _agree(output, _sklearn_activation(est.out_activation_, "output"), name, "output")
-    else:
-        coefs = estimator_or_coefs
-        if intercepts is None:
-            raise TypeError("from_sklearn: with coefs_, pass intercepts_ too (one per layer)")
-        if output is None:
-            raise ValueError(
-                "from_sklearn: with raw coefs_, say the output activation: output='logistic' "
-                "(binary), 'softmax' (several classes) or 'identity' (regression), as in "
-                "scikit-learn's out_activation_"
-            )
-        hidden = _sklearn_activation("relu" if hidden is None else hidden, "hidden")
-        output = _sklearn_activation(output, "output")
+        found_hidden = _sklearn_activation(est.activation, "hidden")
+        found_output = _sklearn_activation(est.out_activation_, "output")
+        return (
+            est.coefs_,
+            est.intercepts_,
+            _agree(hidden, found_hidden, name, "hidden"),
+            _agree(output, found_output, name, "output"),
+        )
+    if intercepts is None:
+        raise TypeError("from_sklearn: with coefs_, pass intercepts_ too (one per layer)")
+    if output is None:
+        raise ValueError(
+            "from_sklearn: with raw coefs_, say the output activation: output='logistic' "
+            "(binary), 'softmax' (several classes) or 'identity' (regression), as in "
+            "scikit-learn's out_activation_"
+        )
+    hidden = _sklearn_activation("relu" if hidden is None else hidden, "hidden")
+    return estimator_or_coefs, intercepts, hidden, _sklearn_activation(output, "output")
+
+
+def _sklearn_weights(coefs: Sequence[Any], intercepts: Sequence[Any]) -> list[np.ndarray]:
+    """W^(k) = [coefs_[k]; intercepts_[k]] for each layer, after checking the shapes."""
     coefs, intercepts = list(coefs), list(intercepts)
     if len(coefs) != len(intercepts) or not coefs:
         raise ValueError(
@@ -130,15 +161,7 @@ def from_sklearn(
                 f"of shape {intercept.shape}; expected (n_in, n_out) and (n_out,)"
             )
         weights.append(np.vstack([coef, intercept[None, :]]))
-    activations = [hidden] * (len(weights) - 1) + [output]
-    net = _network(weights, activations, None, "from_sklearn")
-    classes = getattr(estimator_or_coefs, "classes_", None)
-    if classes is not None and net.task in ("binary", "multiclass"):
-        net.classes = np.asarray(classes)  # predict gives the estimator's labels
-    names = getattr(estimator_or_coefs, "feature_names_in_", None)
-    if names is not None:
-        net.feature_names = [str(name) for name in names]
-    return net
+    return weights
 
 
 def _sklearn_activation(name: Any, what: str) -> str:
@@ -175,7 +198,7 @@ def _import_torch(caller: str) -> Any:
     return torch
 
 
-def to_torch(net: Sequential) -> Any:
+def to_torch(net: Network) -> Any:
     """The network as a ``torch.nn.Sequential`` of ``nn.Linear`` and activation modules.
 
     Each layer becomes ``nn.Linear(n_in, n_out)`` with ``weight = W[:-1].T`` (shape (n_out, n_in))
@@ -236,8 +259,13 @@ def from_torch(
         >>> net = from_torch([lin1, lin2], activations=["tanh", "sigmoid"])
     """
     torch = _import_torch("from_torch")
-    nn = torch.nn
-    items = list(module_or_list_of_linear)
+    weights, found = _torch_layers(torch.nn, list(module_or_list_of_linear))
+    names = _torch_names(activations, found)
+    return _network(weights, names, loss, "from_torch")
+
+
+def _torch_layers(nn: Any, items: list[Any]) -> tuple[list[np.ndarray], list[str | None]]:
+    """Each Linear layer's W, and the activation module found after it (None: none)."""
     weights: list[np.ndarray] = []
     found: list[str | None] = []
     for position, item in enumerate(items):
@@ -261,22 +289,27 @@ def from_torch(
         found[-1] = name
     if not weights:
         raise ValueError("from_torch: no nn.Linear layers found")
+    return weights, found
+
+
+def _torch_names(activations: Sequence[str] | None, found: list[str | None]) -> list[str]:
+    """One activation per Linear layer: the given ones (checked against the modules found),
+    else those found, identity where none follows."""
     if activations is None:
-        names = [name or "identity" for name in found]
-    else:
-        if isinstance(activations, str) or len(activations) != len(weights):
+        return [name or "identity" for name in found]
+    if isinstance(activations, str) or len(activations) != len(found):
+        raise ValueError(
+            f"from_torch: activations needs one name per Linear layer ({len(found)}), "
+            f"got {activations!r}"
+        )
+    names = [activation_name(SKLEARN_ACTIVATIONS.get(a, a)) for a in activations]
+    for k, (given, seen) in enumerate(zip(names, found, strict=True)):
+        if seen is not None and seen != given:
             raise ValueError(
-                f"from_torch: activations needs one name per Linear layer ({len(weights)}), "
-                f"got {activations!r}"
+                f"from_torch: activations[{k}] is {given} but the module has {seen} after "
+                f"Linear layer {k + 1}"
             )
-        names = [activation_name(SKLEARN_ACTIVATIONS.get(a, a)) for a in activations]
-        for k, (given, seen) in enumerate(zip(names, found, strict=True)):
-            if seen is not None and seen != given:
-                raise ValueError(
-                    f"from_torch: activations[{k}] is {given} but the module has {seen} after "
-                    f"Linear layer {k + 1}"
-                )
-    return _network(weights, names, loss, "from_torch")
+    return names
 
 
 def _linear_weights(linear: Any, position: int) -> np.ndarray:
@@ -318,8 +351,8 @@ def _torch_activation(nn: Any, module: Any) -> str | None:
 
 
 # -- shared ---------------------------------------------------------------------------------------
-def _check_network(net: Any, caller: str, target: str) -> None:
-    if not isinstance(net, Sequential):
+def _check_network(net: Network, caller: str, target: str) -> None:
+    if not isinstance(net, Network):
         raise TypeError(
             f"{caller}: expected a chainrule MLP or Sequential, got {type(net).__name__}"
         )

@@ -44,6 +44,7 @@ import numpy as np
 from chainrule.errors import ModelFileError
 from chainrule.io.atomic import atomic_write
 from chainrule.nn.network import Sequential, from_config
+from chainrule.nn.protocol import Network
 
 FORMAT = "chainrule-model"
 FORMAT_VERSION = 1
@@ -66,7 +67,7 @@ _READ_ERRORS = (
 )
 
 
-def save(net: Sequential, path: str | os.PathLike[str], history: Any = None) -> Path:
+def save(net: Network, path: str | os.PathLike[str], history: Any = None) -> Path:
     """Write ``net`` (weights, architecture, classes, scaler, history) to ``path`` atomically.
 
     ``history`` defaults to ``net.history`` when ``fit`` left one. Returns the path written.
@@ -285,7 +286,7 @@ def _read_array(
     return np.array(array, dtype=dtype.newbyteorder("="), order="C")  # a writable native copy
 
 
-def _restore_extras(path: Path, net: Sequential, meta: dict[str, Any]) -> None:
+def _restore_extras(path: Path, net: Network, meta: dict[str, Any]) -> None:
     from chainrule.data.scaling import Standardizer
 
     try:
@@ -323,7 +324,7 @@ def _restore_extras(path: Path, net: Sequential, meta: dict[str, Any]) -> None:
     net.metadata = {key: meta.get(key) for key in ("format_version", "library_version", "created")}
 
 
-def _labels_problem(net: Sequential, classes: np.ndarray) -> str | None:
+def _labels_problem(net: Network, classes: np.ndarray) -> str | None:
     """What makes ``classes`` unusable as ``net``'s class labels, if anything: a label twice, or
     not one per class (2 for one sigmoid output, one per softmax output)."""
     if classes.ndim != 1 or len(np.unique(classes)) != len(classes):

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +39,9 @@ import numpy as np
 
 from chainrule.engine.ops.activations import LEAKY_RELU_SLOPE
 from chainrule.io.atomic import atomic_write_bytes
-from chainrule.nn.network import Sequential
+from chainrule.nn.protocol import Layer, Network
 
-__all__ = ["DEFAULT_OPSET", "export_command", "onnx_model", "to_onnx"]
+__all__ = ["DEFAULT_OPSET", "onnx_model", "to_onnx"]
 
 #: the ONNX opset the graph is written for (Softmax over axis=-1 needs 13 or newer)
 DEFAULT_OPSET = 17
@@ -68,7 +67,7 @@ def _import_onnx() -> Any:
     return onnx
 
 
-def onnx_model(net: Sequential, *, opset: int = DEFAULT_OPSET, dtype: Any = None) -> Any:
+def onnx_model(net: Network, *, opset: int = DEFAULT_OPSET, dtype: Any = None) -> Any:
     """The network as an ``onnx.ModelProto`` (checked by ``onnx.checker``), not written anywhere.
 
     Args:
@@ -78,84 +77,26 @@ def onnx_model(net: Sequential, *, opset: int = DEFAULT_OPSET, dtype: Any = None
             float64 network exported as float32 has its weights rounded to float32.
     """
     onnx = _import_onnx()
-    from onnx import TensorProto, helper, numpy_helper
+    from onnx import TensorProto, helper
 
     from chainrule.version import __version__
 
-    if not isinstance(net, Sequential):
-        raise TypeError(
-            f"to_onnx: expected a chainrule MLP or Sequential, got {type(net).__name__}"
-        )
-    if not isinstance(opset, int) or isinstance(opset, bool) or opset < 13:
-        raise ValueError(f"to_onnx: opset must be an integer ≥ 13 (Softmax axis=-1), got {opset!r}")
-    dt = np.dtype(net.dtype if dtype is None else dtype)
-    if dt not in (np.float32, np.float64):
-        raise TypeError(f"to_onnx: dtype must be float32 or float64, got {dt}")
-    elem = TensorProto.FLOAT if dt == np.float32 else TensorProto.DOUBLE
-    for k, W in enumerate(net.weights, start=1):
-        if not np.isfinite(W).all():
-            raise ValueError(
-                f"to_onnx: W{k} holds NaN or infinite values (training diverged?); "
-                "there is nothing sensible to export"
-            )
-
-    nodes, inits = [], []
-
-    def constant(name: str, value: np.ndarray) -> str:
-        inits.append(numpy_helper.from_array(np.ascontiguousarray(value, dtype=dt), name=name))
-        return name
-
-    a = "X"
-    if net.scaler is not None:  # z = (x − μ) / σ, in the network's dtype as check_X computes it
-        mean = np.asarray(net.scaler.mean_).astype(net.dtype).astype(dt)
-        scale = np.asarray(net.scaler.scale_).astype(net.dtype).astype(dt)
-        nodes.append(
-            helper.make_node("Sub", [a, constant("scaler_mean", mean)], ["X_centred"], "scale_sub")
-        )
-        nodes.append(
-            helper.make_node(
-                "Div", ["X_centred", constant("scaler_scale", scale)], ["X_std"], "scale_div"
-            )
-        )
-        a = "X_std"
-
-    n_layers = len(net.layers)
+    dt = _check_exportable(net, opset, dtype)
+    graph = _Graph(dt)
+    a = graph.scaler_nodes(net, "X")
     for k, layer in enumerate(net.layers, start=1):
-        W = layer.W.data
-        last = k == n_layers
-        act = layer.activation
-        h = "yhat" if last and act == "identity" else f"h{k}"
-        nodes.append(
-            helper.make_node(
-                "Gemm",
-                [a, constant(f"W{k}", W[:-1]), constant(f"b{k}", W[-1])],
-                [h],
-                name=f"layer{k}_affine",
-                doc_string=f"h^({k}) = a^({k - 1}) · W{k}[:-1] + W{k}[-1] (the bias row)",
-            )
-        )
-        if act == "identity":
-            a = h
-            continue
-        out = "yhat" if last else f"a{k}"
-        attrs: dict[str, Any] = {}
-        if act == "leaky_relu":
-            attrs["alpha"] = LEAKY_RELU_SLOPE
-        elif act == "softmax":
-            attrs["axis"] = -1
-        nodes.append(helper.make_node(_ONNX_OPS[act], [h], [out], name=f"layer{k}_{act}", **attrs))
-        a = out
-
-    graph = helper.make_graph(
-        nodes,
+        a = graph.layer_nodes(k, layer, last=k == len(net.layers), a=a)
+    elem = TensorProto.FLOAT if dt == np.float32 else TensorProto.DOUBLE
+    onnx_graph = helper.make_graph(
+        graph.nodes,
         "chainrule_" + "_".join(map(str, net.sizes)),
         inputs=[helper.make_tensor_value_info("X", elem, ["N", net.n_features])],
         outputs=[helper.make_tensor_value_info("yhat", elem, ["N", net.n_outputs])],
-        initializer=inits,
+        initializer=graph.initializers,
     )
     opsets = [helper.make_opsetid("", opset)]
     model = helper.make_model(
-        graph,
+        onnx_graph,
         opset_imports=opsets,
         producer_name="chainrule",
         producer_version=__version__,
@@ -168,7 +109,86 @@ def onnx_model(net: Sequential, *, opset: int = DEFAULT_OPSET, dtype: Any = None
     return model
 
 
-def _metadata(net: Sequential, version: str) -> dict[str, str]:
+def _check_exportable(net: Network, opset: Any, dtype: Any) -> np.dtype:
+    """The graph's dtype, after checking the network, the opset and the dtype can be exported."""
+    if not isinstance(net, Network):
+        raise TypeError(
+            f"to_onnx: expected a chainrule MLP or Sequential, got {type(net).__name__}"
+        )
+    if not isinstance(opset, int) or isinstance(opset, bool) or opset < 13:
+        raise ValueError(f"to_onnx: opset must be an integer ≥ 13 (Softmax axis=-1), got {opset!r}")
+    dt = np.dtype(net.dtype if dtype is None else dtype)
+    if dt not in (np.float32, np.float64):
+        raise TypeError(f"to_onnx: dtype must be float32 or float64, got {dt}")
+    for k, W in enumerate(net.weights, start=1):
+        if not np.isfinite(W).all():
+            raise ValueError(
+                f"to_onnx: W{k} holds NaN or infinite values (training diverged?); "
+                "there is nothing sensible to export"
+            )
+    return dt
+
+
+class _Graph:
+    """The nodes and initializers (constants) of the graph being built, in dtype ``dt``."""
+
+    def __init__(self, dt: np.dtype) -> None:
+        self.dt = dt
+        self.nodes: list[Any] = []
+        self.initializers: list[Any] = []
+
+    def constant(self, name: str, value: np.ndarray) -> str:
+        from onnx import numpy_helper
+
+        array = np.ascontiguousarray(value, dtype=self.dt)
+        self.initializers.append(numpy_helper.from_array(array, name=name))
+        return name
+
+    def node(self, op: str, inputs: list[str], output: str, name: str, **attrs: Any) -> str:
+        from onnx import helper
+
+        self.nodes.append(helper.make_node(op, inputs, [output], name, **attrs))
+        return output
+
+    def scaler_nodes(self, net: Network, a: str) -> str:
+        """z = (x − μ) / σ when the network standardises X, in its dtype as check_X computes it;
+        returns the name of the first layer's input."""
+        if net.scaler is None:
+            return a
+        mean = np.asarray(net.scaler.mean_).astype(net.dtype)
+        scale = np.asarray(net.scaler.scale_).astype(net.dtype)
+        centred = self.node(
+            "Sub", [a, self.constant("scaler_mean", mean)], "X_centred", "scale_sub"
+        )
+        return self.node(
+            "Div", [centred, self.constant("scaler_scale", scale)], "X_std", "scale_div"
+        )
+
+    def layer_nodes(self, k: int, layer: Layer, *, last: bool, a: str) -> str:
+        """Layer k: one Gemm, h = a·W[:-1] + W[-1], then its activation (none for identity);
+        the last layer's output is named ``"yhat"``. Returns the name of the layer's output."""
+        W = layer.W.data
+        act = layer.activation
+        h = "yhat" if last and act == "identity" else f"h{k}"
+        self.node(
+            "Gemm",
+            [a, self.constant(f"W{k}", W[:-1]), self.constant(f"b{k}", W[-1])],
+            h,
+            f"layer{k}_affine",
+            doc_string=f"h^({k}) = a^({k - 1}) · W{k}[:-1] + W{k}[-1] (the bias row)",
+        )
+        if act == "identity":
+            return h
+        attrs: dict[str, Any] = {}
+        if act == "leaky_relu":
+            attrs["alpha"] = LEAKY_RELU_SLOPE
+        elif act == "softmax":
+            attrs["axis"] = -1
+        out = "yhat" if last else f"a{k}"
+        return self.node(_ONNX_OPS[act], [h], out, f"layer{k}_{act}", **attrs)
+
+
+def _metadata(net: Network, version: str) -> dict[str, str]:
     meta = {
         "chainrule_version": version,
         "task": net.task,
@@ -189,7 +209,7 @@ def _metadata(net: Sequential, version: str) -> dict[str, str]:
 
 
 def to_onnx(
-    net: Sequential,
+    net: Network,
     path: str | os.PathLike[str],
     *,
     opset: int = DEFAULT_OPSET,
@@ -206,34 +226,3 @@ def to_onnx(
     """
     model = onnx_model(net, opset=opset, dtype=dtype)
     return atomic_write_bytes(path, model.SerializeToString(), "the ONNX model")
-
-
-def export_command(model_path: str | os.PathLike[str], out_path: str | os.PathLike[str]) -> int:
-    """``chainrule export MODEL model.onnx``: load a chainrule model file, write it as ONNX.
-
-    Prints what was written (input, output, classes) and returns 0. A problem is one line
-    ``chainrule export: error: <message>`` on stderr and the command line's exit status: 1 when
-    onnx is not installed, 2 for a bad or unreadable model file or an unwritable output path.
-    """
-    from chainrule.errors import ChainruleError
-    from chainrule.io.modelfile import load
-
-    try:
-        net = load(model_path)
-        written = to_onnx(net, out_path)
-    except ImportError as err:
-        print(f"chainrule export: error: {err}", file=sys.stderr)
-        return 1
-    except (ChainruleError, ValueError, TypeError, OSError) as err:
-        print(f"chainrule export: error: {err}", file=sys.stderr)
-        return 2
-    dtype = str(net.dtype)
-    print(
-        f"wrote {written}: ONNX opset {DEFAULT_OPSET}, input X (N, {net.n_features}) {dtype} → "
-        f"output yhat (N, {net.n_outputs}), {'-'.join(map(str, net.sizes))} "
-        f"{'/'.join(net.activations)}"
-        + (", standardisation included" if net.scaler is not None else "")
-    )
-    if net.classes is not None:
-        print(f"classes (in the metadata): {np.asarray(net.classes).tolist()}")
-    return 0

@@ -44,7 +44,8 @@ import numpy as np
 from chainrule.data.scaling import Standardizer
 from chainrule.io.atomic import atomic_write_bytes
 from chainrule.io.interop import _check_network
-from chainrule.nn.network import Sequential, from_config
+from chainrule.nn.network import from_config
+from chainrule.nn.protocol import Network
 
 __all__ = ["from_state_dict", "load_safetensors", "save_safetensors", "to_state_dict"]
 
@@ -57,7 +58,7 @@ def _keys(k: int) -> tuple[str, str]:
     return f"{2 * (k - 1)}.weight", f"{2 * (k - 1)}.bias"
 
 
-def _state_arrays(net: Sequential) -> dict[str, np.ndarray]:
+def _state_arrays(net: Network) -> dict[str, np.ndarray]:
     state = {}
     for k, W in enumerate(net.weights, start=1):
         weight, bias = _keys(k)
@@ -66,7 +67,7 @@ def _state_arrays(net: Sequential) -> dict[str, np.ndarray]:
     return state
 
 
-def to_state_dict(net: Sequential, *, tensors: str = "numpy") -> dict[str, Any]:
+def to_state_dict(net: Network, *, tensors: str = "numpy") -> dict[str, Any]:
     """The weights as a PyTorch ``state_dict`` of ``to_torch(net)``: copies, in the net's dtype.
 
     Args:
@@ -90,7 +91,7 @@ def to_state_dict(net: Sequential, *, tensors: str = "numpy") -> dict[str, Any]:
     raise ValueError(f"to_state_dict: tensors must be 'numpy' or 'torch', got {tensors!r}")
 
 
-def from_state_dict(state_dict: Mapping[str, Any], net_or_config: Any) -> Sequential:
+def from_state_dict(state_dict: Mapping[str, Any], net_or_config: Any) -> Network:
     """Weights from a PyTorch-layout state dict into a network; returns the network.
 
     Args:
@@ -102,7 +103,7 @@ def from_state_dict(state_dict: Mapping[str, Any], net_or_config: Any) -> Sequen
             returned, its dtype kept), or a config dict (:meth:`~chainrule.Sequential.get_config`)
             from which a new network is built.
     """
-    if isinstance(net_or_config, Sequential):
+    if isinstance(net_or_config, Network):
         config = net_or_config.get_config()
     elif isinstance(net_or_config, Mapping):
         config = dict(net_or_config)
@@ -144,7 +145,7 @@ def from_state_dict(state_dict: Mapping[str, Any], net_or_config: Any) -> Sequen
         W[:-1] = weight.T
         W[-1] = bias
         weights.append(W)
-    if isinstance(net_or_config, Sequential):
+    if isinstance(net_or_config, Network):
         for layer, W in zip(net_or_config.layers, weights, strict=True):
             layer.W.data[...] = W
         return net_or_config
@@ -184,7 +185,7 @@ def _import_safetensors(caller: str) -> Any:
     return safetensors
 
 
-def save_safetensors(net: Sequential, path: str | os.PathLike[str]) -> Path:
+def save_safetensors(net: Network, path: str | os.PathLike[str]) -> Path:
     """Write the weights (PyTorch layout) and the architecture to a safetensors file, atomically.
 
     The tensors are :func:`to_state_dict`'s, so ``safetensors.torch.load_file(path)`` loads into
@@ -196,7 +197,7 @@ def save_safetensors(net: Sequential, path: str | os.PathLike[str]) -> Path:
     st = _import_safetensors("save_safetensors")
     from chainrule.version import __version__
 
-    if not isinstance(net, Sequential):
+    if not isinstance(net, Network):
         raise TypeError(
             f"save_safetensors: expected a chainrule MLP or Sequential, got {type(net).__name__}"
         )
@@ -226,7 +227,7 @@ def save_safetensors(net: Sequential, path: str | os.PathLike[str]) -> Path:
     return atomic_write_bytes(path, data, "the safetensors file")
 
 
-def load_safetensors(path: str | os.PathLike[str], net_or_config: Any = None) -> Sequential:
+def load_safetensors(path: str | os.PathLike[str], net_or_config: Any = None) -> Network:
     """Read a safetensors file of PyTorch-layout weights into a chainrule network.
 
     Args:
@@ -267,7 +268,7 @@ def load_safetensors(path: str | os.PathLike[str], net_or_config: Any = None) ->
     return net
 
 
-def _restore_extras(net: Sequential, meta: dict[str, str]) -> None:
+def _restore_extras(net: Network, meta: dict[str, str]) -> None:
     if "classes" in meta:
         dtype = meta.get("classes_dtype")
         net.classes = np.asarray(json.loads(meta["classes"]), dtype=dtype and np.dtype(dtype))

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.engine.arrays import Array
 from chainrule.engine.function import Function
 from chainrule.engine.ops.activations import ZERO, stable_sigmoid
 from chainrule.engine.tensor import Tensor
@@ -82,7 +83,8 @@ def _per_sample_weights(m: int, sample_weight: np.ndarray | None, dtype: np.dtyp
     """sᵢ/Σs, the weight of each sample in the mean (1/m each without sample weights)."""
     if sample_weight is None:
         return np.full(m, 1.0 / m, dtype=dtype)
-    return (sample_weight / sample_weight.sum()).astype(dtype, copy=False)
+    weights: np.ndarray = (sample_weight / sample_weight.sum()).astype(dtype, copy=False)
+    return weights
 
 
 # -- the primitives -----------------------------------------------------------------------------
@@ -96,14 +98,14 @@ class BinaryCrossEntropyWithLogits(Function):
     name = "binary_cross_entropy"
 
     @staticmethod
-    def forward(ctx, h, *, y, w):
+    def forward(ctx: Any, h: Array, *, y: Array, w: Array) -> Array:
         per_element = np.logaddexp(ZERO.get(h.dtype, 0), h)  # softplus(h) = log(e⁰ + eʰ), stable
         per_element -= y * h
         ctx.save_for_backward(h, y, w)
         return np.asarray(w @ _per_sample(per_element))
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> Array:
         h, y, w = ctx.saved
         delta = stable_sigmoid(h)
         delta -= y
@@ -122,7 +124,7 @@ class SoftmaxCrossEntropyWithLogits(Function):
     name = "cross_entropy"
 
     @staticmethod
-    def forward(ctx, h, *, y, w):
+    def forward(ctx: Any, h: Array, *, y: Array, w: Array) -> Array:
         z = h - h.max(axis=1, keepdims=True)
         log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
         per_sample = (
@@ -134,7 +136,7 @@ class SoftmaxCrossEntropyWithLogits(Function):
         return np.asarray(w @ per_sample)
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> Array:
         log_p, y, w = ctx.saved
         delta = np.exp(log_p)
         if y.ndim == 1:
@@ -142,7 +144,8 @@ class SoftmaxCrossEntropyWithLogits(Function):
         else:
             delta -= y
         delta *= (g * w)[:, None]
-        return delta
+        result: Array = delta
+        return result
 
 
 class SquaredError(Function):
@@ -151,24 +154,24 @@ class SquaredError(Function):
     name = "squared_error"
 
     @staticmethod
-    def forward(ctx, yhat, *, y, w):
+    def forward(ctx: Any, yhat: Array, *, y: Array, w: Array) -> Array:
         diff = yhat - y
         ctx.save_for_backward(diff, w)
         return np.asarray(0.5 * (w @ _per_sample(diff * diff)))
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> Array:
         diff, w = ctx.saved
-        return diff * (g * w).reshape((-1,) + (1,) * (diff.ndim - 1))
+        delta: Array = diff * (g * w).reshape((-1,) + (1,) * (diff.ndim - 1))
+        return delta
 
 
 def _per_sample(per_element: np.ndarray) -> np.ndarray:
     """Σₖ over each sample's outputs: (m,) from (m,), (m, k) or (m, ...)."""
-    if per_element.ndim == 2:
-        return np.add.reduce(per_element, axis=1)
     if per_element.ndim == 1:
         return per_element
-    return per_element.reshape(len(per_element), -1).sum(axis=1)
+    sums: np.ndarray = np.add.reduce(per_element.reshape(len(per_element), -1), axis=1)
+    return sums
 
 
 # -- the functions ------------------------------------------------------------------------------

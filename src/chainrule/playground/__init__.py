@@ -4,10 +4,11 @@
 port and opens the page. The server (:mod:`~chainrule.playground.app`, a Starlette ASGI app)
 trains with chainrule's engine (:mod:`~chainrule.playground.session`); the page only draws. The
 JSON API is documented in ``docs/playground.md`` and served as OpenAPI at ``/openapi.json``.
-
-Modules: ``setup`` (the setup and its data), ``session`` (training state, snapshots, heatmaps),
-``export`` (model file, weights, data, script), ``openapi`` (the API's schema), ``app`` (the
-routes), ``server`` (running it).
+This floor owns the web app: ``setup`` (the setup and its data), ``session`` (training state,
+snapshots, heatmaps), ``export`` (model file, weights, data, script), ``schemas`` (the API's
+bodies as OpenAPI schemas), ``openapi`` (the API's paths and document), ``app`` (the routes),
+``server`` (running it), and ``static/`` (the page). It may import everything but the CLI
+(models, explain, sklearn, training, io, nn, data, engine, errors), and Starlette.
 """
 
 from chainrule.playground.server import playground_command, serve

@@ -20,7 +20,7 @@ WEIGHTS_FORMAT = "chainrule-playground-weights"
 
 
 def model_bytes(session: Session) -> bytes:
-    """The model file (:mod:`~chainrule.io.modelfile`), written to a temporary folder and read back."""
+    """The model file (:mod:`~chainrule.io.modelfile`), written to a temporary folder, read back."""
     with session.lock, tempfile.TemporaryDirectory(prefix="chainrule-export-") as tmp:
         h = session.history
         history = {"step": h["step"], "loss": h["train"], "val_loss": h["test"]}

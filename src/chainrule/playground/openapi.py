@@ -1,30 +1,22 @@
 """The playground's JSON API as an OpenAPI 3.0 document, written by hand (served at /openapi.json).
 
-Bounds and choices come from :mod:`chainrule.playground.setup`, so the schema and the checks the
-server makes cannot drift apart. ``docs/playground.md`` describes the same API in prose.
+:data:`PATHS` lists every route with its parameters and answers; the bodies' schemas are in
+:mod:`chainrule.playground.schemas`. Bounds come from :mod:`chainrule.playground.setup`, so the
+document and the checks the server makes cannot drift apart. ``docs/playground.md`` describes
+the same API in prose.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from chainrule.playground.session import MAX_STEPS
-from chainrule.playground.setup import (
-    ACTIVATIONS,
-    DATASETS,
-    LIMITS,
-    MAX_UPLOAD_BYTES,
-    OPTIMIZERS,
-    OUTPUTS,
-    Config,
-)
+from chainrule.playground.schemas import SCHEMAS, ref
+from chainrule.playground.setup import MAX_UPLOAD_BYTES
+
+__all__ = ["MAX_JSON_BYTES", "PATHS", "openapi"]
 
 #: the largest JSON request body accepted
 MAX_JSON_BYTES = 64 * 1024
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -32,175 +24,8 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 def _error(description: str) -> dict[str, Any]:
-    return _json(_ref("Error"), description)
+    return _json(ref("Error"), description)
 
-
-def _number(key: str, kind: str = "number") -> dict[str, Any]:
-    lo, hi = LIMITS[key]
-    if kind == "integer":
-        lo, hi = int(lo), int(hi)
-    return {"type": kind, "minimum": lo, "maximum": hi, "default": getattr(Config(), key)}
-
-
-def _config_schema() -> dict[str, Any]:
-    d = Config()
-    units = {"type": "integer", "minimum": int(LIMITS["units"][0]), "maximum": LIMITS["units"][1]}
-    return {
-        "type": "object",
-        "description": "A whole setup; every field is optional and defaults as shown. "
-        "dataset 'csv' needs 'upload' (the id from POST /api/uploads).",
-        "additionalProperties": False,
-        "properties": {
-            "dataset": {"type": "string", "enum": list(DATASETS), "default": d.dataset},
-            "n_samples": _number("n_samples", "integer"),
-            "noise": _number("noise"),
-            "n_classes": _number("n_classes", "integer"),
-            "test_ratio": _number("test_ratio"),
-            "seed": _number("seed", "integer"),
-            "upload": {"type": "string", "nullable": True, "minLength": 1, "maxLength": 64},
-            "standardize": {"type": "boolean", "default": d.standardize},
-            "hidden": {
-                "type": "array",
-                "items": units,
-                "maxItems": int(LIMITS["layers"][1]),
-                "default": list(d.hidden),
-            },
-            "activation": {"type": "string", "enum": list(ACTIVATIONS), "default": d.activation},
-            "output": {"type": "string", "enum": list(OUTPUTS), "default": d.output},
-            "optimizer": {"type": "string", "enum": list(OPTIMIZERS), "default": d.optimizer},
-            "lr": _number("lr"),
-            "batch_size": _number("batch_size", "integer"),
-            "l2": _number("l2"),
-        },
-    }
-
-
-_NUMBER_OR_NULL = {"type": "number", "nullable": True}
-_METRICS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy")
-_HEATMAP = {
-    "type": "object",
-    "description": "size × size bytes (0..255 standing for lo..hi), base64, row 0 at the top",
-    "required": ["size", "lo", "hi", "data"],
-    "properties": {
-        "size": {"type": "integer"},
-        "lo": {"type": "number"},
-        "hi": {"type": "number"},
-        "data": {"type": "string", "format": "byte"},
-    },
-}
-
-SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {
-            "error": {"type": "string", "description": "what is wrong and what to do"},
-            "field": {"type": "string", "nullable": True, "description": "the setting at fault"},
-        },
-    },
-    "Config": _config_schema(),
-    "StepRequest": {
-        "type": "object",
-        "required": ["steps"],
-        "additionalProperties": False,
-        "properties": {"steps": {"type": "integer", "minimum": 1, "maximum": MAX_STEPS}},
-    },
-    "Heatmap": _HEATMAP,
-    "Snapshot": {
-        "type": "object",
-        "required": ["step", "epoch", "diverged", "metrics", "history", "weights", "heatmaps"],
-        "properties": {
-            "step": {"type": "integer", "minimum": 0},
-            "epoch": {"type": "number"},
-            "diverged": {"type": "boolean"},
-            "metrics": {
-                "type": "object",
-                "properties": dict.fromkeys(
-                    ("train_loss", "test_loss", "train_accuracy", "test_accuracy"), _NUMBER_OR_NULL
-                ),
-            },
-            "history": {
-                "type": "object",
-                "description": "the loss curves: training step, train and test loss per point",
-                "properties": {
-                    "step": {"type": "array", "items": {"type": "integer"}},
-                    "train": {"type": "array", "items": _NUMBER_OR_NULL},
-                    "test": {"type": "array", "items": _NUMBER_OR_NULL},
-                },
-            },
-            "weights": {
-                "type": "array",
-                "description": "W1, W2, …: each (n_in + 1) rows × n_out columns, bias last row",
-                "items": {"type": "array", "items": {"type": "array", "items": _NUMBER_OR_NULL}},
-            },
-            "heatmaps": {
-                "type": "object",
-                "nullable": True,
-                "description": "null unless the data has 2 features",
-                "properties": {
-                    "extent": {"type": "array", "items": {"type": "number"}},
-                    "output": {"type": "object"},
-                    "units": {
-                        "type": "array",
-                        "items": {"type": "array", "items": _ref("Heatmap")},
-                    },
-                },
-            },
-        },
-    },
-    "State": {
-        "type": "object",
-        "required": ["id", "config", "data", "network", "snapshot"],
-        "properties": {
-            "id": {"type": "string"},
-            "config": _ref("Config"),
-            "data": {"type": "object"},
-            "network": {
-                "type": "object",
-                "properties": {
-                    "sizes": {"type": "array", "items": {"type": "integer"}},
-                    "activations": {"type": "array", "items": {"type": "string"}},
-                    "loss": {"type": "string"},
-                    "output": {"type": "string"},
-                    "standardized": {"type": "boolean"},
-                },
-            },
-            "snapshot": _ref("Snapshot"),
-        },
-    },
-    "Explanation": {
-        "type": "object",
-        "required": ["step", "explanation", "text"],
-        "properties": {
-            "step": {"type": "integer", "description": "the training step it was computed at"},
-            "explanation": {
-                "type": "object",
-                "description": "cr.explain(...).to_dict(): schema 'chainrule.explain' version 1 "
-                "(docs/explain-schema.md)",
-            },
-            "text": {
-                "type": "string",
-                "description": "the same explanation as the terminal "
-                "prints it (Explanation.to_text())",
-            },
-        },
-    },
-    "Upload": {
-        "type": "object",
-        "required": ["id", "filename", "bytes", "n_samples", "n_features", "task"],
-        "properties": {
-            "id": {"type": "string"},
-            "filename": {"type": "string"},
-            "bytes": {"type": "integer"},
-            "n_samples": {"type": "integer"},
-            "n_features": {"type": "integer"},
-            "feature_names": {"type": "array", "items": {"type": "string"}},
-            "target_name": {"type": "string"},
-            "task": {"type": "string", "enum": ["binary", "multiclass", "regression"]},
-            "classes": {"type": "array", "nullable": True, "items": {"type": "string"}},
-        },
-    },
-}
 
 _SID = {
     "name": "sid",
@@ -219,7 +44,7 @@ _BODY_ERRORS = {
 
 
 def _body(name: str) -> dict[str, Any]:
-    return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+    return {"required": True, "content": {"application/json": {"schema": ref(name)}}}
 
 
 def _file(media: str, description: str) -> dict[str, Any]:
@@ -239,7 +64,7 @@ PATHS: dict[str, Any] = {
             "summary": "Start a session: make the data and a network from a setup",
             "operationId": "createSession",
             "requestBody": _body("Config"),
-            "responses": {"201": _json(_ref("State"), "the new session"), **_BODY_ERRORS},
+            "responses": {"201": _json(ref("State"), "the new session"), **_BODY_ERRORS},
         }
     },
     "/api/sessions/{sid}": {
@@ -247,7 +72,7 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "The session's setup, data, network and current snapshot",
             "operationId": "getSession",
-            "responses": {"200": _json(_ref("State"), "the session"), **_NOT_FOUND},
+            "responses": {"200": _json(ref("State"), "the session"), **_NOT_FOUND},
         },
         "delete": {
             "summary": "Forget the session",
@@ -262,7 +87,7 @@ PATHS: dict[str, Any] = {
             "operationId": "step",
             "requestBody": _body("StepRequest"),
             "responses": {
-                "200": _json(_ref("Snapshot"), "the state after the steps"),
+                "200": _json(ref("Snapshot"), "the state after the steps"),
                 **_NOT_FOUND,
                 **_BODY_ERRORS,
             },
@@ -273,7 +98,7 @@ PATHS: dict[str, Any] = {
         "post": {
             "summary": "Back to step 0: the initial weights from the seed, a fresh optimizer",
             "operationId": "reset",
-            "responses": {"200": _json(_ref("State"), "the session at step 0"), **_NOT_FOUND},
+            "responses": {"200": _json(ref("State"), "the session at step 0"), **_NOT_FOUND},
         },
     },
     "/api/sessions/{sid}/explain": {
@@ -299,7 +124,7 @@ PATHS: dict[str, Any] = {
                 },
             ],
             "responses": {
-                "200": _json(_ref("Explanation"), "the derivation, proven"),
+                "200": _json(ref("Explanation"), "the derivation, proven"),
                 **_NOT_FOUND,
                 "422": _error("no such weight or sample in this session"),
             },
@@ -377,7 +202,7 @@ PATHS: dict[str, Any] = {
                 "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
             },
             "responses": {
-                "201": _json(_ref("Upload"), "read; use its id as the setup's 'upload'"),
+                "201": _json(ref("Upload"), "read; use its id as the setup's 'upload'"),
                 "400": _error("the file cannot be used: the message names the line and column"),
                 "413": _error(f"the file is larger than {MAX_UPLOAD_BYTES:,} bytes"),
                 "415": _error("the body is not text/csv"),

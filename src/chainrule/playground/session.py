@@ -33,7 +33,7 @@ import numpy as np
 from chainrule.data.datasets import Dataset
 from chainrule.data.scaling import Standardizer
 from chainrule.explain import explain
-from chainrule.nn.network import MLP
+from chainrule.models import MLP
 from chainrule.playground.setup import (
     OUTPUTS,
     Config,

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.data.datasets import Dataset, load_dataset, train_test_split
+from chainrule.data.datasets import Dataset, load_dataset
+from chainrule.data.splits import train_test_split
 from chainrule.data.tables import load_csv
 from chainrule.errors import ConfigError
 

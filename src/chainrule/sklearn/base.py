@@ -28,8 +28,8 @@ except ImportError as err:  # pragma: no cover - depends on the environment
     ) from None
 
 from chainrule.errors import TrainingError
+from chainrule.models import MLP
 from chainrule.nn.layers import activation_name
-from chainrule.nn.network import MLP
 from chainrule.training.callbacks import EarlyStopping
 from chainrule.training.loop import fit as train_fit
 from chainrule.training.optim import get_optimizer
@@ -159,52 +159,21 @@ class MLPEstimator(BaseEstimator):
         y, n_outputs, output = self._targets(y, first, classes, sample_weight)
         sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         if first:
-            self._rng = np.random.default_rng(
-                check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-            )
-            net = MLP([X.shape[1], *sizes, n_outputs], hidden=act, output=output, seed=self._rng)
-            if self._classifier and not self._multilabel:
-                net.classes = self.classes_
-            names = getattr(self, "feature_names_in_", None)
-            net.feature_names = None if names is None else [str(n) for n in names]
-            self.network_ = net
-            self.loss_curve_, self.n_iter_, self.t_ = [], 0, 0
-            self.validation_loss_curve_ = self.validation_scores_ = None
-            self.best_validation_score_ = None
-            self._optimizer = None
-        net = self.network_
+            self._start([X.shape[1], *sizes, n_outputs], act, output)
         n = len(X)
         batch = min(200, n) if self.batch_size == "auto" else min(int(self.batch_size), n)
-        mean_w = 1.0 if sw is None or sw.shape != (n,) else max(float(sw.mean()), 1e-300)
-        decay = self.alpha if solver == "adamw" else self.alpha / (batch * mean_w)
-        if not incremental or self._optimizer is None:
-            options: dict[str, Any] = {"lr": self.learning_rate_init, "weight_decay": decay}
-            if solver == "sgd":
-                nesterov = bool(self.nesterovs_momentum and self.momentum > 0)
-                options.update(momentum=self.momentum, nesterov=nesterov)
-            elif solver in ("adam", "adamw"):
-                options.update(betas=(self.beta_1, self.beta_2), eps=self.epsilon)
-            elif solver == "rmsprop":
-                options.update(eps=self.epsilon)
-            self._optimizer = get_optimizer(solver, net.parameters(), **options)
-        self._optimizer.weight_decay = decay  # partial_fit: this call's batches and weights
+        self._set_optimizer(solver, batch, sw, n, incremental)
         early = self.early_stopping and not incremental
-        stop = None
-        if early:  # as scikit-learn: the validation score (accuracy or R²), best weights back
-            score = "val_accuracy" if self._classifier else "val_r2"
-            stop = EarlyStopping(self.n_iter_no_change, float(self.tol), monitor=score, mode="max")
-        elif not incremental:  # convergence: the training loss, the last weights kept
-            stop = EarlyStopping(self.n_iter_no_change, float(self.tol), restore_best=False)
         try:
             history = train_fit(
-                net,
+                self.network_,
                 X,
                 y,
                 epochs=1 if incremental else self.max_iter,
                 batch_size=batch,
                 optimizer=self._optimizer,
                 validation=self.validation_fraction if early else None,
-                callbacks=() if stop is None else [stop],
+                callbacks=self._stopping(early, incremental),
                 class_weight=getattr(self, "class_weight", None),
                 sample_weight=sw,
                 shuffle=self.shuffle,
@@ -222,6 +191,50 @@ class MLPEstimator(BaseEstimator):
         self.t_ += history.epochs_run * n_train
         self._record(history, early, incremental)
         return self
+
+    def _start(self, sizes: list[int], act: str, output: str) -> None:
+        """A new network from ``random_state``, and the fitted attributes back to their start."""
+        self._rng = np.random.default_rng(
+            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        )
+        net = MLP(sizes, hidden=act, output=output, seed=self._rng)
+        if self._classifier and not self._multilabel:
+            net.classes = self.classes_
+        names = getattr(self, "feature_names_in_", None)
+        net.feature_names = None if names is None else [str(n) for n in names]
+        self.network_ = net
+        self.loss_curve_, self.n_iter_, self.t_ = [], 0, 0
+        self.validation_loss_curve_ = self.validation_scores_ = None
+        self.best_validation_score_ = None
+        self._optimizer = None
+
+    def _set_optimizer(
+        self, solver: str, batch: int, sw: np.ndarray | None, n: int, incremental: bool
+    ) -> None:
+        """A fresh optimizer (kept across partial_fit calls), with this call's L2 decay."""
+        mean_w = 1.0 if sw is None or sw.shape != (n,) else max(float(sw.mean()), 1e-300)
+        decay = self.alpha if solver == "adamw" else self.alpha / (batch * mean_w)
+        if not incremental or self._optimizer is None:
+            options: dict[str, Any] = {"lr": self.learning_rate_init, "weight_decay": decay}
+            if solver == "sgd":
+                nesterov = bool(self.nesterovs_momentum and self.momentum > 0)
+                options.update(momentum=self.momentum, nesterov=nesterov)
+            elif solver in ("adam", "adamw"):
+                options.update(betas=(self.beta_1, self.beta_2), eps=self.epsilon)
+            elif solver == "rmsprop":
+                options.update(eps=self.epsilon)
+            self._optimizer = get_optimizer(solver, self.network_.parameters(), **options)
+        self._optimizer.weight_decay = decay  # partial_fit: this call's batches and weights
+
+    def _stopping(self, early: bool, incremental: bool) -> list[EarlyStopping]:
+        """The stopping rule: none for partial_fit, else on the validation score or the loss."""
+        tol = float(self.tol)
+        if early:  # as scikit-learn: the validation score (accuracy or R²), best weights back
+            score = "val_accuracy" if self._classifier else "val_r2"
+            return [EarlyStopping(self.n_iter_no_change, tol, monitor=score, mode="max")]
+        if not incremental:  # convergence: the training loss, the last weights kept
+            return [EarlyStopping(self.n_iter_no_change, tol, restore_best=False)]
+        return []
 
     def _record(self, history: Any, early: bool, incremental: bool) -> None:
         self.loss_curve_ = [*self.loss_curve_, *map(float, history.loss)]

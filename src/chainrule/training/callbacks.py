@@ -12,7 +12,7 @@ Subclass :class:`Callback` and override the hooks you need; pass instances as
     on_train_end(history)
 
 Epochs and batches are numbered from 1, as they are printed. Before ``on_train_begin`` fit sets
-``callback.trainer`` to the running :class:`~chainrule.train.Trainer`: the network
+``callback.trainer`` to the running :class:`~chainrule.training.Trainer`: the network
 (``trainer.net``), the optimizer (``trainer.optimizer``, e.g. its ``lr``), the :class:`History`
 so far (``trainer.history``) and ``trainer.stop``: set it to True in any hook to stop after the
 current batch (from ``on_batch_end``) or epoch. fit calls only the hooks a callback overrides, so
@@ -42,9 +42,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:  # the Trainer calls the callbacks; this module cannot import it at run time
+    from chainrule.training.trainer import Trainer
 
 __all__ = ["Callback", "EarlyStopping", "History"]
 
@@ -53,11 +56,11 @@ class Callback:
     """The base class of a callback: every hook does nothing; override the ones you need.
 
     Attributes:
-        trainer: the running :class:`~chainrule.train.Trainer`, set by ``fit`` before
+        trainer: the running :class:`~chainrule.training.Trainer`, set by ``fit`` before
             ``on_train_begin`` (``None`` until then).
     """
 
-    trainer: Any = None
+    trainer: Trainer | None = None
 
     def on_train_begin(self, logs: dict[str, Any]) -> None:
         """Before the first epoch; ``logs`` describes the run (sizes, epochs, metric)."""

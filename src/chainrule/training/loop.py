@@ -1,29 +1,27 @@
-"""Training: minibatch gradient descent on a network, with everything around it.
+"""Training: :func:`fit`, minibatch gradient descent on a network, with everything around it.
 
-:func:`fit` (also ``net.fit``) runs epochs of minibatches. For each minibatch B it computes the
-error E_B (the weighted mean loss over B, see :mod:`chainrule.nn.losses`), its gradient ∇E_B by the
-engine's reverse pass (``E.backward()``: the one backpropagation all of chainrule uses), and one
-optimizer step (:mod:`chainrule.training.optim`)::
+:func:`fit` runs epochs of minibatches. For each minibatch B it computes the error E_B (the
+weighted mean loss over B, see :mod:`chainrule.nn.losses`), its gradient ∇E_B by the engine's
+reverse pass (``E.backward()``: the one backpropagation all of chainrule uses), and one optimizer
+step (:mod:`chainrule.training.optim`)::
 
     for epoch in 1 … epochs:
         shuffle the training samples (a numpy Generator made from ``seed``)
         for each minibatch B:   W ← optimizer(W, ∇E_B)          (every layer W1, W2, …)
         validation loss and metrics; early stopping; one learning-rate schedule step
 
-Around the loop: labels of any kind in and out (``net.classes``), standardised inputs
-(``net.scaler``), class and sample weights, a validation split, early stopping that restores the
-best weights, callbacks (:mod:`chainrule.training.callbacks`), a progress display
-(:mod:`~chainrule.training.progress`), a clean stop on Ctrl-C, and a clear error when training diverges.
-
-Divergence is checked cheaply: the loss E of every batch, and the weights after every epoch. A
-non-finite gradient makes the weights non-finite, so it is caught at the next batch's loss, at
-the latest at the end of the epoch; the network then gets back the weights it had at the start
-of that epoch, and :class:`TrainingDivergedError` names the layer and the likely cause.
+This module checks fit's arguments and builds what a run needs: the optimizer, the schedule, the
+callbacks, and the data (:mod:`~chainrule.training.prepare`: labels of any kind in and out
+(``net.classes``), standardised inputs (``net.scaler``), class and sample weights, a validation
+split). The :class:`~chainrule.training.trainer.Trainer` then runs the loop: early stopping that
+restores the best weights, callbacks (:mod:`~chainrule.training.callbacks`), a progress display
+(:mod:`~chainrule.training.progress`), a clean stop on Ctrl-C, and a clear error when training
+diverges. fit saves nothing; the model classes (:mod:`chainrule.models`) save after it.
 
 Example:
     >>> net = cr.MLP([30, 16, 1], hidden="relu", seed=0)
-    >>> hist = net.fit(X, y, epochs=50, optimizer="adam", lr=1e-3, validation=0.2,
-    ...                early_stopping=True, standardize=True, seed=0)
+    >>> hist = cr.fit(net, X, y, epochs=50, optimizer="adam", lr=1e-3, validation=0.2,
+    ...               early_stopping=True, standardize=True, seed=0)
     >>> hist.loss[-1], hist.val_loss[-1], hist.metrics["val_accuracy"][-1]
 """
 
@@ -31,20 +29,16 @@ from __future__ import annotations
 
 import inspect
 import math
-import signal
-import threading
-import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from chainrule.engine.modes import enable_grad, no_grad
 from chainrule.errors import TrainingDivergedError, TrainingError
 from chainrule.nn.initializers import as_generator
-from chainrule.training.callbacks import Callback, EarlyStopping, History, overrides
+from chainrule.nn.protocol import Network
+from chainrule.training.callbacks import Callback, EarlyStopping, History
 from chainrule.training.optim import OPTIMIZERS, Optimizer, get_optimizer
-from chainrule.training.prepare import TrainingData, prepare
+from chainrule.training.prepare import prepare
 from chainrule.training.progress import progress_callback
 from chainrule.training.schedules import (
     SCHEDULES,
@@ -55,11 +49,45 @@ from chainrule.training.schedules import (
     StepLR,
     get_schedule,
 )
+from chainrule.training.trainer import Trainer
 
 __all__ = ["History", "Trainer", "TrainingDivergedError", "TrainingError", "fit"]
 
 
-# -- the settings ---------------------------------------------------------------------------------
+# -- the checks -----------------------------------------------------------------------------------
+def _whole(name: str, value: Any, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        raise TrainingError(f"fit: {name} must be a whole number ≥ {low}, got {value!r}")
+    return int(value)
+
+
+def _check_settings(verbose: Any, min_delta: Any) -> None:
+    if verbose not in (0, 1, 2) or isinstance(verbose, bool):
+        raise TrainingError(f"fit: verbose must be 0, 1 or 2, got {verbose!r}")
+    ok = isinstance(min_delta, int | float) and math.isfinite(min_delta) and min_delta >= 0
+    if not ok:
+        raise TrainingError(f"fit: min_delta must be a finite number ≥ 0, got {min_delta!r}")
+
+
+def _check_callbacks(callbacks: Any, early_stopping: bool, restore_best: Any) -> list[Callback]:
+    """The user's callbacks as a list, checked; an own EarlyStopping excludes fit's settings."""
+    callbacks = [callbacks] if isinstance(callbacks, Callback) else list(callbacks or ())
+    for cb in callbacks:
+        if not isinstance(cb, Callback):
+            raise TypeError(
+                f"fit: callbacks must be chainrule.training.callbacks.Callback instances, got a "
+                f"{type(cb).__name__}; subclass Callback and override the hooks you need"
+            )
+    own = any(isinstance(cb, EarlyStopping) for cb in callbacks)
+    if own and (early_stopping or restore_best is not None):
+        raise TrainingError(
+            "fit: an EarlyStopping callback was given; set its patience and restore_best there, "
+            "not early_stopping= or restore_best= too"
+        )
+    return callbacks
+
+
+# -- what a run needs -----------------------------------------------------------------------------
 #: a named schedule's settings unless ``schedule_options`` says otherwise
 _SCHEDULE_DEFAULTS = {
     StepLR: lambda epochs: {"step_size": max(1, epochs // 3), "gamma": 0.1},
@@ -69,13 +97,9 @@ _SCHEDULE_DEFAULTS = {
 }
 
 
-def _whole(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise TrainingError(f"fit: {name} must be a whole number ≥ {low}, got {value!r}")
-    return int(value)
-
-
-def _make_optimizer(net: Any, optimizer: Any, schedule: Any, settings: dict[str, Any]) -> Optimizer:
+def _make_optimizer(
+    net: Network, optimizer: Any, schedule: Any, settings: dict[str, Any]
+) -> Optimizer:
     if optimizer is None:
         optimizer = schedule.optimizer if isinstance(schedule, Schedule) else "adam"
     kwargs = {k: v for k, v in settings.items() if v is not None}
@@ -104,269 +128,29 @@ def _make_schedule(schedule: Any, opt: Optimizer, options: dict[str, Any], epoch
     return get_schedule(schedule, opt, **{**defaults, **options})
 
 
-# -- the loop -------------------------------------------------------------------------------------
-_HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_end", "on_epoch_end", "on_train_end")
+def _make_callbacks(
+    user: list[Callback],
+    progress: Callback | None,
+    *,
+    early_stopping: bool,
+    patience: int,
+    min_delta: float,
+    restore_best: bool | None,
+    tracked: bool,
+) -> list[Callback]:
+    """fit's own callbacks (best-weights tracking, progress) first, then the user's."""
+    hooks = [] if progress is None else [progress]
+    own = any(isinstance(cb, EarlyStopping) for cb in user)
+    if not own and (early_stopping or restore_best or tracked):  # track the best epoch
+        keep = True if early_stopping and restore_best is None else restore_best
+        patience_or_none = patience if early_stopping else None
+        hooks.insert(0, EarlyStopping(patience_or_none, float(min_delta), restore_best=keep))
+    return hooks + user
 
 
-class Trainer:
-    """The training loop of :func:`fit`, and its state while it runs (what callbacks see).
-
-    Attributes:
-        net: the network being trained.
-        optimizer: the :class:`~chainrule.optim.Optimizer` (its ``lr`` is the current rate).
-        schedule: the learning-rate :class:`~chainrule.schedules.Schedule`, or None.
-        history: the :class:`~chainrule.callbacks.History` so far.
-        epoch: the current epoch, 1-based (0 before the first).
-        stop: set it to True (e.g. from a callback) to stop after the current batch.
-        interrupted: True once Ctrl-C was pressed.
-        data: the :class:`TrainingData`.
-    """
-
-    def __init__(
-        self,
-        net: Any,
-        data: TrainingData,
-        optimizer: Optimizer,
-        schedule: Any,
-        *,
-        epochs: int,
-        shuffle: bool,
-        rng: np.random.Generator,
-        callbacks: list[Callback],
-        progress: Any,
-    ) -> None:
-        self.net, self.data, self.optimizer, self.schedule = net, data, optimizer, schedule
-        self.epochs, self.shuffle, self.rng = epochs, shuffle, rng
-        self.callbacks, self.progress = callbacks, progress
-        self.batch_size = data.batch_size
-        self.n_batches = -(-data.n_train // data.batch_size)
-        self.history = History()
-        self.epoch = 0
-        self.stop = self.interrupted = self._abort = False
-        self.params = net.parameters()
-        self.weights = [p.data for p in self.params]
-        self._epoch_start = [np.empty_like(W) for W in self.weights]
-
-    def run(self) -> History:
-        """Train; returns the History (raises :class:`TrainingDivergedError` on divergence)."""
-        history, start = self.history, time.perf_counter()
-        for cb in self.callbacks:
-            cb.trainer = self
-        self._hooks = {
-            h: [getattr(cb, h) for cb in self.callbacks if overrides(cb, h)] for h in _HOOKS
-        }
-        self._errstate = np.geterr()  # the caller's; callbacks run with it
-        previous = self._install_sigint()
-        try:
-            try:
-                d = self.data
-                n_val = 0 if d.X_val is None else len(d.X_val)
-                logs = {
-                    "epochs": self.epochs,
-                    "batch_size": self.batch_size,
-                    "n_val": n_val,
-                    "n_batches": self.n_batches,
-                    "n_train": d.n_train,
-                    "metric": d.metric,
-                }
-                self._call("on_train_begin", logs)
-                # NumPy's overflow warnings are silenced: divergence is reported by its own error
-                with enable_grad(), np.errstate(all="ignore"):
-                    self._epochs()
-            except KeyboardInterrupt:
-                self.interrupted = True
-                if self._abort:  # the second Ctrl-C
-                    raise
-        finally:
-            self._restore_sigint(previous)
-            if self.interrupted:
-                history.interrupted, history.stop_reason = True, "interrupted"
-            history.time = time.perf_counter() - start
-            self.net.history = history
-            self._call("on_train_end", history)
-        return history
-
-    def _call(self, hook: str, *args: Any) -> list[Any]:
-        with np.errstate(**self._errstate):
-            return [f(*args) for f in self._hooks[hook]]
-
-    def _epochs(self) -> None:
-        history = self.history
-        for epoch in range(1, self.epochs + 1):
-            self.epoch = epoch
-            lr = self.optimizer.lr
-            self._call("on_epoch_begin", epoch, {"lr": lr})
-            for W, copy in zip(self.weights, self._epoch_start, strict=True):
-                np.copyto(copy, W)
-            t0 = time.perf_counter()
-            logs = self._run_epoch(epoch)
-            if logs is not None:  # None: stopped inside the epoch, which is not recorded
-                logs["lr"], logs["time"] = lr, time.perf_counter() - t0
-                self._record(epoch, logs)
-                if any(self._call("on_epoch_end", epoch, logs)):
-                    self.stop = True
-            if self.stop:
-                if history.stop_reason == "completed":
-                    history.stop_reason = "callback"
-                return
-
-    def _run_epoch(self, epoch: int) -> dict[str, Any] | None:
-        d = self.data
-        n, b = d.n_train, d.batch_size
-        X, y, w = d.X, d.y, d.w
-        # Shuffled, each batch is gathered by its indices into buffers reused batch after batch
-        # (the data is never copied whole); in order, the batches are views (slices).
-        order = self.rng.permutation(n) if self.shuffle else None
-        train_step, opt, outs = self.net.train_step, self.optimizer, d.out_buf
-        hooks = self._hooks["on_batch_end"]
-        total = seen = 0.0
-        scored = None  # which samples the metric counts, when a batch was skipped
-        for batch, s in enumerate(range(0, n, b), start=1):
-            if order is None:
-                Xb, yb = X[s : s + b], y[s : s + b]
-                ws = None if w is None else w[s : s + b]
-            else:
-                idx = order[s : s + b]
-                k = len(idx)
-                Xb = np.take(X, idx, axis=0, out=d.X_buf[:k])
-                yb = np.take(y, idx, axis=0, out=d.y_buf[:k])
-                ws = None if w is None else np.take(w, idx, out=d.ws_buf[:k])
-            if ws is None:
-                size = len(Xb)
-                wb = d.w_full if size == b else d.w_last
-            else:
-                size = float(ws.sum())
-                if not size > 0:  # every sample of this batch has weight 0: nothing to learn
-                    scored = np.ones(n, dtype=bool) if scored is None else scored
-                    scored[s : s + b] = False
-                    continue
-                wb = np.divide(ws, size, out=d.wb_buf[: len(Xb)])
-            # One step: E, ∇E by the engine's rules (replayed after the first batch of a shape),
-            # the optimizer's update unless E is not finite. The logits h (cross-entropies) or ŷ
-            # (squared error) E was computed from land in outs, for the epoch's metric.
-            value = train_step(Xb, yb, wb, opt, out=outs[s : s + b])
-            if not math.isfinite(value):  # the weights were left as they were
-                self._diverged(epoch, batch, f"the loss E of the batch is {value}", Xb)
-            total += value * size
-            seen += size
-            if hooks:
-                self._call("on_batch_end", batch, {"loss": value, "size": len(Xb), "epoch": epoch})
-            if self.stop:
-                return None
-        if order is not None:  # outs follow the shuffled order; so must the targets scored
-            y = np.take(y, order, axis=0)
-        if not all(np.isfinite(W).all() for W in self.weights):  # E can hide them (saturation)
-            self._diverged(epoch, None, "after the epoch's updates", None)
-        keep = slice(None) if scored is None else scored
-        logs = {"loss": total / seen, d.metric: _score(d.kind, outs[keep], y[keep])}
-        if d.X_val is not None:
-            E = self.net.loss_of(d.X_val, d.y_val, d.w_val)
-            logs["val_loss"] = float(E.data)
-            logs[f"val_{d.metric}"] = _score(d.kind, E._node.parents[0].data, d.y_val)
-            if not math.isfinite(logs["val_loss"]):
-                self._diverged(epoch, None, f"the validation loss is {logs['val_loss']}", d.X_val)
-        return logs
-
-    def _record(self, epoch: int, logs: dict[str, Any]) -> None:
-        h, metric = self.history, self.data.metric
-        h.loss.append(logs["loss"])
-        h.lr.append(logs["lr"])
-        if "val_loss" in logs:
-            h.val_loss.append(logs["val_loss"])
-        for key in (metric, f"val_{metric}"):
-            if key in logs:
-                h.metrics.setdefault(key, []).append(logs[key])
-        h.epochs_run = epoch
-        if isinstance(self.schedule, ReduceLROnPlateau):
-            self.schedule.step(logs.get("val_loss", logs["loss"]))
-        elif self.schedule is not None:
-            self.schedule.step()
-
-    def _diverged(self, epoch: int, batch: int | None, what: str, X: Any) -> None:
-        """Give back the epoch's first weights; raise an error naming the layer and the cause."""
-        bad = [k for k, W in enumerate(self.weights, start=1) if not np.isfinite(W).all()]
-        if bad:
-            names = " and ".join(f"W{k}" for k in bad)
-            what += f": {names} hold{'s' if len(bad) == 1 else ''} inf or NaN. The gradient "
-            what += f"∂E/∂W{bad[-1]} (or the step it gave) went non-finite first"
-            if len(bad) > 1:
-                what += f": the backward pass reaches W{bad[-1]} before the others"
-        elif X is not None:
-            what += f": {_forward_overflow(self.net, X)}"
-        lr = self.optimizer.lr
-        causes = (
-            f"the learning rate lr={lr:g} is probably too high: try lr={lr / 10:g} (or clip_norm=1)"
-        )
-        scale = float(np.abs(self.data.X).max())
-        if scale > 100:
-            causes += (
-                f"; the inputs are large (max |x| = {scale:.3g}): pass standardize=True to scale "
-                "each feature to mean 0 and standard deviation 1"
-            )
-        for W, copy in zip(self.weights, self._epoch_start, strict=True):
-            W[...] = copy
-        h = self.history
-        h.diverged, h.stop_reason = True, "diverged"
-        where = f"epoch {epoch}" + (f", batch {batch} of {self.n_batches}" if batch else "")
-        raise TrainingDivergedError(
-            f"training diverged in {where}: {what}. Likely cause: {causes}. The network keeps the "
-            f"weights it had at the start of epoch {epoch}, the last finite ones; its history has "
-            f"the {h.epochs_run} finished epoch{'s' if h.epochs_run != 1 else ''}.",
-            h,
-        )
-
-    # -- Ctrl-C: the first stops after the current batch, the second aborts ---------------------
-    def _install_sigint(self) -> Any:
-        if threading.current_thread() is not threading.main_thread():
-            return False  # only the main thread may set handlers; Ctrl-C goes there anyway
-        return signal.signal(signal.SIGINT, self._on_sigint)
-
-    def _restore_sigint(self, previous: Any) -> None:
-        if previous is not False:
-            signal.signal(
-                signal.SIGINT, signal.default_int_handler if previous is None else previous
-            )
-
-    def _on_sigint(self, signum: int, frame: Any) -> None:
-        if self.interrupted:
-            self._abort = True
-            raise KeyboardInterrupt
-        self.interrupted = self.stop = True
-        if self.progress is not None:
-            self.progress.note("Ctrl-C: stopping after this batch (press Ctrl-C again to abort)")
-
-
-def _forward_overflow(net: Any, X: np.ndarray) -> str:
-    """Where the forward pass on ``X`` first leaves the finite numbers, in words."""
-    a = X
-    with no_grad():
-        for k, layer in enumerate(net.layers, start=1):
-            h = layer.pre_activation(a)
-            if not np.isfinite(h.data).all():
-                return f"the forward pass overflowed in layer {k}: h^({k}) = [a^({k - 1}), 1]·W{k}"
-            a = layer.activate(h)
-    k = len(net.layers)
-    return f"the output of layer {k} (W{k}) reaches |ŷ| = {np.abs(a.data).max():.3g}, too large"
-
-
-# -- the data -------------------------------------------------------------------------------------
-def _score(kind: str, out: np.ndarray, y: np.ndarray) -> float:
-    """Accuracy from the logits (classification) or R² from ŷ (regression, mean over outputs)."""
-    if kind == "regression":
-        ss_res = ((out - y) ** 2).sum(axis=0)
-        ss_tot = ((y - y.mean(axis=0)) ** 2).sum(axis=0)
-        some = ss_tot > 0  # a constant target: R² is 1 when predicted exactly, else 0
-        r2 = np.where(some, 1 - ss_res / np.where(some, ss_tot, 1), np.where(ss_res == 0, 1.0, 0))
-        return float(r2.mean())
-    if kind == "multiclass":
-        right = out.argmax(axis=1) == (y if y.ndim == 1 else y.argmax(axis=1))
-    else:  # sigmoid outputs: σ(h) ≥ ½ exactly when h ≥ 0; a sample is right if all labels are
-        right = ((out >= 0) == (y >= 0.5)).all(axis=1)
-    return float(right.mean())
-
-
+# -- fit ------------------------------------------------------------------------------------------
 def fit(
-    net: Any,
+    net: Network,
     X: Any,
     y: Any,
     *,
@@ -393,7 +177,6 @@ def fit(
     seed: int | np.random.Generator | None = None,
     callbacks: Any = (),
     verbose: int = 1,
-    out: Any = None,
 ) -> History:
     """Train ``net`` on (X, y) by minibatch gradient descent; returns the :class:`History`.
 
@@ -443,8 +226,6 @@ def fit(
             and starting weights give the same weights, bit for bit. None: fresh randomness.
         callbacks: :class:`~chainrule.callbacks.Callback` instances.
         verbose: 0 silent; 1 a progress bar on a terminal, else a line per epoch; 2 lines.
-        out: a path to save the model to when training ends (all epochs, an early stop, or
-            Ctrl-C) with :func:`chainrule.io.modelfile.save`.
 
     Returns:
         The :class:`History`, also set as ``net.history``.
@@ -452,11 +233,15 @@ def fit(
     Raises:
         TrainingDivergedError: the loss or the weights became inf or NaN. The network keeps the
             weights it had at the start of that epoch; the message names the layer and the
-            likely cause (the learning rate, unscaled inputs). Nothing is saved to ``out``.
+            likely cause (the learning rate, unscaled inputs).
 
     Ctrl-C stops cleanly after the current batch (that epoch is not recorded), restores the best
-    weights as ``restore_best`` says, saves to ``out`` and returns with ``interrupted=True``; a
-    second Ctrl-C aborts with KeyboardInterrupt.
+    weights as ``restore_best`` says and returns with ``interrupted=True``; a second Ctrl-C aborts
+    with KeyboardInterrupt.
+
+    fit only trains: it saves nothing. ``net.fit(..., out=path)`` on the model classes
+    (:mod:`chainrule.models`) calls it and then saves the model (also after an early stop or
+    Ctrl-C, not after divergence).
 
     Example:
         >>> hist = net.fit(X, y, epochs=50, optimizer="adam", lr=1e-3, validation=0.2,
@@ -465,28 +250,8 @@ def fit(
     epochs = _whole("epochs", epochs, 1)
     batch_size = 2**62 if batch_size is None else _whole("batch_size", batch_size, 1)
     patience = _whole("patience", patience, 1)
-    if verbose not in (0, 1, 2) or isinstance(verbose, bool):
-        raise TrainingError(f"fit: verbose must be 0, 1 or 2, got {verbose!r}")
-    ok = isinstance(min_delta, int | float) and math.isfinite(min_delta) and min_delta >= 0
-    if not ok:
-        raise TrainingError(f"fit: min_delta must be a finite number ≥ 0, got {min_delta!r}")
-    callbacks = [callbacks] if isinstance(callbacks, Callback) else list(callbacks or ())
-    for cb in callbacks:
-        if not isinstance(cb, Callback):
-            raise TypeError(
-                f"fit: callbacks must be chainrule.training.callbacks.Callback instances, got a "
-                f"{type(cb).__name__}; subclass Callback and override the hooks you need"
-            )
-    own = any(isinstance(cb, EarlyStopping) for cb in callbacks)
-    if own and (early_stopping or restore_best is not None):
-        raise TrainingError(
-            "fit: an EarlyStopping callback was given; set its patience and restore_best there, "
-            "not early_stopping= or restore_best= too"
-        )
-    if out is not None and not Path(out).parent.is_dir():
-        raise TrainingError(
-            f"fit: cannot save to {out}: the folder {Path(out).parent} does not exist"
-        )
+    _check_settings(verbose, min_delta)
+    user = _check_callbacks(callbacks, early_stopping, restore_best)
     settings = {"lr": lr, "weight_decay": weight_decay, "clip_norm": clip_norm}
     settings.update(momentum=momentum, nesterov=nesterov, **(optimizer_options or {}))
     opt = _make_optimizer(net, optimizer, schedule, settings)
@@ -504,25 +269,17 @@ def fit(
         batch_size=batch_size,
     )
     progress = progress_callback(verbose)
-    hooks = [] if progress is None else [progress]
-    if not own and (early_stopping or restore_best or validation is not None):  # track the best
-        keep = True if early_stopping and restore_best is None else restore_best
-        patience_or_none = patience if early_stopping else None
-        hooks.insert(0, EarlyStopping(patience_or_none, float(min_delta), restore_best=keep))
-    trainer = Trainer(
-        net,
-        data,
-        opt,
-        sched,
-        epochs=epochs,
-        shuffle=bool(shuffle),
-        rng=rng,
-        callbacks=hooks + callbacks,
-        progress=progress,
+    hooks = _make_callbacks(
+        user,
+        progress,
+        early_stopping=early_stopping,
+        patience=patience,
+        min_delta=min_delta,
+        restore_best=restore_best,
+        tracked=validation is not None,
     )
-    history = trainer.run()
-    if out is not None:
-        from chainrule.io.modelfile import save
-
-        save(net, out)
-    return history
+    trainer = Trainer(
+        net, data, opt, sched, epochs=epochs, shuffle=bool(shuffle), rng=rng, callbacks=hooks,
+        progress=progress,
+    )  # fmt: skip
+    return trainer.run()

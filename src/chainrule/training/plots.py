@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.io.atomic import atomic_write
+from chainrule.nn.protocol import Network
 
 __all__ = ["decision_boundary", "loss_curve"]
 
@@ -80,7 +81,7 @@ def loss_curve(history: Any, path: str | os.PathLike[str], title: str | None = N
 
 
 def decision_boundary(
-    net: Any,
+    net: Network,
     X: Any,
     y: Any,
     path: str | os.PathLike[str],

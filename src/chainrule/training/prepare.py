@@ -18,6 +18,7 @@ from chainrule.data.datasets import DataError, encode_labels, train_test_split
 from chainrule.data.scaling import Standardizer
 from chainrule.data.tables import as_arrays
 from chainrule.errors import TrainingError, ValidationSplitError
+from chainrule.nn.protocol import Network
 
 
 class TrainingData:
@@ -28,7 +29,7 @@ class TrainingData:
     1) or None; and the buffers the loop reuses, so that a batch allocates no arrays of its own.
     """
 
-    def __init__(self, net: Any, X, y, w, X_val, y_val, w_val, batch_size: int) -> None:
+    def __init__(self, net: Network, X, y, w, X_val, y_val, w_val, batch_size: int) -> None:
         self.X, self.y, self.w = X, y, w
         self.X_val, self.y_val, self.w_val = X_val, y_val, w_val
         self.n_train = n = len(X)
@@ -37,7 +38,7 @@ class TrainingData:
         self.metric = "r2" if net.task == "regression" else "accuracy"
         self.out_buf = np.empty((n, net.n_outputs), dtype=net.dtype)
         self.wb_buf = np.empty(b, dtype=net.dtype)
-        # one shuffled batch, gathered row by row (see chainrule.training.loop.Trainer._run_epoch)
+        # one shuffled batch, gathered row by row (see chainrule.training.trainer.Trainer._batch)
         self.X_buf = np.empty((b, *X.shape[1:]), dtype=X.dtype)
         self.y_buf = np.empty((b, *y.shape[1:]), dtype=y.dtype)
         self.ws_buf = None if w is None else np.empty(b, dtype=w.dtype)
@@ -46,7 +47,7 @@ class TrainingData:
         self.w_last = np.full(last, 1.0 / last, dtype=net.dtype)
 
 
-def _encode(y: np.ndarray, net: Any) -> tuple[np.ndarray, np.ndarray]:
+def _encode(y: np.ndarray, net: Network) -> tuple[np.ndarray, np.ndarray]:
     """(class indices, classes) for labels given to a network without classes."""
     try:
         indices, classes = encode_labels(y)
@@ -133,8 +134,29 @@ def _split(n: int, validation: Any, labels: Any, rng: np.random.Generator) -> An
     return np.sort(train), np.sort(val)
 
 
+def _given_validation(net: Network, validation: Any, cw: np.ndarray | None) -> tuple[Any, Any, Any]:
+    """(X_val, y_val, weights) from a given ``(X_val, y_val[, sample_weight_val])``, checked."""
+    Xval, yval, *wval = validation
+    yval = np.asarray(yval)
+    if net.task in ("binary", "multiclass") and yval.ndim == 2 and yval.shape[1] == 1:
+        yval = yval[:, 0]
+    Xval, yval, wval = net.check_data(Xval, yval, *wval)
+    if cw is not None:
+        wval = wval * cw[_labels(net.task, yval)]
+    return Xval, yval, wval
+
+
+def _check_some_weight(w_train: np.ndarray, w_val: np.ndarray | None) -> None:
+    for part, ws in (("training", w_train), ("validation", w_val)):
+        if ws is not None and not ws.sum() > 0:
+            raise TrainingError(
+                f"fit: every {part} sample has weight 0 (sample_weight × class_weight); at "
+                "least one must count"
+            )
+
+
 def prepare(
-    net: Any,
+    net: Network,
     X: Any,
     y: Any,
     *,
@@ -145,7 +167,11 @@ def prepare(
     rng: np.random.Generator,
     batch_size: int,
 ) -> TrainingData:
-    """Check and convert the data once; set ``net.classes`` and ``net.scaler`` where needed."""
+    """Check and convert the data once; set ``net.classes`` and ``net.scaler`` where needed.
+
+    On any error the network is left as it was. ``net.feature_names`` is set from a DataFrame's
+    columns when the network has none.
+    """
     X, y, names = as_arrays(X, y)
     classification = net.task in ("binary", "multiclass")
     if classification and y.ndim == 2 and y.shape[1] == 1:
@@ -159,52 +185,9 @@ def prepare(
             f"outputs); this network's task is {net.task}"
         )
     saved = net.classes, net.scaler
-    try:  # on any error, the network is left as it was
-        classes = None
-        if classification and y.ndim == 1 and net.classes is None:
-            y, classes = _encode(y, net)
-        Xv, yv, w = net.check_data(X, y, sample_weight)
-        if classes is not None:
-            net.classes = classes  # validation labels are encoded with these
-        labels = _labels(net.task, yv)
-        split = _split(len(Xv), validation, labels, rng)
-        train = slice(None) if split is None else split[0]
-        if standardize and net.scaler is None:
-            net.scaler = Standardizer().fit(Xv[train])  # on the training part only
-            Xv = np.asarray(net.scaler.transform(Xv), dtype=net.dtype)
-        if class_weight is not None:
-            all_classes = np.asarray(net.classes) if net.classes is not None else np.arange(2)
-            cw = _class_weights(class_weight, labels[train], all_classes).astype(w.dtype)
-            w = w * cw[labels]
-        if split is not None:
-            Xval, yval, wval = Xv[split[1]], yv[split[1]], w[split[1]]
-        elif validation is not None:
-            Xval, yval, *wval = validation
-            yval = np.asarray(yval)
-            if classification and yval.ndim == 2 and yval.shape[1] == 1:
-                yval = yval[:, 0]
-            Xval, yval, wval = net.check_data(Xval, yval, *wval)
-            if class_weight is not None:
-                wval = wval * cw[_labels(net.task, yval)]
-        else:
-            Xval = yval = wval = None
-        for part, ws in (("training", w[train]), ("validation", wval)):
-            if ws is not None and not ws.sum() > 0:
-                raise TrainingError(
-                    f"fit: every {part} sample has weight 0 (sample_weight × class_weight); at "
-                    "least one must count"
-                )
-        weighted = sample_weight is not None or class_weight is not None
-        data = TrainingData(
-            net,
-            Xv[train],
-            yv[train],
-            w[train] if weighted else None,
-            Xval,
-            yval,
-            None if wval is None else (wval / wval.sum()).astype(net.dtype),
-            batch_size,
-        )
+    try:
+        parts = _prepare(net, X, y, sample_weight, class_weight, validation, standardize, rng)
+        data = TrainingData(net, *parts, batch_size)
     except BaseException:
         net.classes, net.scaler = saved
         raise
@@ -213,4 +196,41 @@ def prepare(
     return data
 
 
-# -- fit ------------------------------------------------------------------------------------------
+def _prepare(
+    net: Network,
+    X: np.ndarray,
+    y: np.ndarray,
+    sample_weight: Any,
+    class_weight: Any,
+    validation: Any,
+    standardize: bool,
+    rng: np.random.Generator,
+) -> tuple[Any, ...]:
+    """(X, y, w, X_val, y_val, w_val) for :class:`TrainingData`; may set classes and scaler."""
+    classes = None
+    if net.task in ("binary", "multiclass") and y.ndim == 1 and net.classes is None:
+        y, classes = _encode(y, net)
+    Xv, yv, w = net.check_data(X, y, sample_weight)
+    if classes is not None:
+        net.classes = classes  # validation labels are encoded with these
+    labels = _labels(net.task, yv)
+    split = _split(len(Xv), validation, labels, rng)
+    train = slice(None) if split is None else split[0]
+    if standardize and net.scaler is None:
+        net.scaler = Standardizer().fit(Xv[train])  # on the training part only
+        Xv = np.asarray(net.scaler.transform(Xv), dtype=net.dtype)
+    cw = None
+    if class_weight is not None:
+        all_classes = np.asarray(net.classes) if net.classes is not None else np.arange(2)
+        cw = _class_weights(class_weight, labels[train], all_classes).astype(w.dtype)
+        w = w * cw[labels]
+    if split is not None:
+        Xval, yval, wval = Xv[split[1]], yv[split[1]], w[split[1]]
+    elif validation is not None:
+        Xval, yval, wval = _given_validation(net, validation, cw)
+    else:
+        Xval = yval = wval = None
+    _check_some_weight(w[train], wval)
+    weighted = sample_weight is not None or class_weight is not None
+    w_val = None if wval is None else (wval / wval.sum()).astype(net.dtype)
+    return Xv[train], yv[train], w[train] if weighted else None, Xval, yval, w_val

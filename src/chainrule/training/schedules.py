@@ -25,13 +25,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from chainrule.training.optim import (
-    Optimizer,
-    OptimizerError,
-    OptimizerTypeError,
-    check_int,
-    check_real,
-)
+from chainrule.errors import OptimizerError, OptimizerTypeError
+from chainrule.training.optim.base import Optimizer, check_int, check_real, non_negative, positive
 
 __all__ = [
     "CosineAnnealingLR",
@@ -120,7 +115,7 @@ class StepLR(Schedule):
         super().__init__(optimizer)
         o = type(self).__name__
         self.step_size = check_int(o, "step_size", step_size, 1, "a whole number of epochs ≥ 1")
-        self.gamma = check_real(o, "gamma", gamma, _positive, "a positive finite number")
+        self.gamma = check_real(o, "gamma", gamma, positive, "a positive finite number")
 
     def _next_lr(self, lr: float) -> float:
         return lr * self.gamma if self.last_epoch % self.step_size == 0 else lr
@@ -140,7 +135,7 @@ class ExponentialLR(Schedule):
     def __init__(self, optimizer: Any, gamma: float) -> None:
         super().__init__(optimizer)
         self.gamma = check_real(
-            type(self).__name__, "gamma", gamma, _positive, "a positive finite number"
+            type(self).__name__, "gamma", gamma, positive, "a positive finite number"
         )
 
     def _next_lr(self, lr: float) -> float:
@@ -169,7 +164,7 @@ class CosineAnnealingLR(Schedule):
         super().__init__(optimizer)
         o = type(self).__name__
         self.T_max = check_int(o, "T_max", T_max, 1, "a whole number of epochs ≥ 1")
-        self.eta_min = check_real(o, "eta_min", eta_min, _non_negative, "a finite number ≥ 0")
+        self.eta_min = check_real(o, "eta_min", eta_min, non_negative, "a finite number ≥ 0")
 
     def _next_lr(self, lr: float) -> float:
         e, T, eta_min = self.last_epoch, self.T_max, self.eta_min
@@ -229,10 +224,10 @@ class ReduceLROnPlateau(Schedule):
         self.mode, self.threshold_mode = mode, threshold_mode
         self.factor = check_real(o, "factor", factor, lambda v: 0 < v < 1, "in (0, 1), e.g. 0.1")
         self.patience = check_int(o, "patience", patience, 0, "a whole number of epochs ≥ 0")
-        self.threshold = check_real(o, "threshold", threshold, _non_negative, "a number ≥ 0")
-        self.min_lr = check_real(o, "min_lr", min_lr, _non_negative, "a finite number ≥ 0")
+        self.threshold = check_real(o, "threshold", threshold, non_negative, "a number ≥ 0")
+        self.min_lr = check_real(o, "min_lr", min_lr, non_negative, "a finite number ≥ 0")
         self.cooldown = check_int(o, "cooldown", cooldown, 0, "a whole number of epochs ≥ 0")
-        self.eps = check_real(o, "eps", eps, _non_negative, "a finite number ≥ 0")
+        self.eps = check_real(o, "eps", eps, non_negative, "a finite number ≥ 0")
         self.best = math.inf if mode == "min" else -math.inf
         self.num_bad_epochs = 0
         self.cooldown_counter = 0
@@ -276,14 +271,6 @@ class ReduceLROnPlateau(Schedule):
                 self.optimizer.lr = new
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
-
-
-def _positive(v: float) -> bool:
-    return v > 0
-
-
-def _non_negative(v: float) -> bool:
-    return v >= 0
 
 
 #: name → schedule class, for :func:`get_schedule`

@@ -1,16 +1,23 @@
-"""The primitives, and the Tensor operators and methods that call them.
+"""The primitives: each a :class:`~chainrule.Function` with its forward and backward side by side.
 
-Each module holds a family of primitives (a :class:`~chainrule.Function` subclass with its forward
-and backward rule side by side) and the plain functions that apply them. The table at the end of
-this file binds them to :class:`~chainrule.Tensor` as operators (``a @ b``) and methods
-(``x.sigmoid()``); it lives here, not in ``tensor.py``, because the ops are built on the Tensor.
+One module per family: ``arithmetic`` (+ − × ÷, powers, @), ``elementwise`` (exp, log, sqrt, abs,
+maximum, minimum, where, clip, astype), ``activations`` (sigmoid, tanh, relu, softplus, softmax,
+...), ``reductions`` (sum, mean, max, logsumexp), ``shape`` (reshape, transpose, indexing,
+concatenate, stack) and ``affine`` (the dense layer's x W[:-1] + W[-1]). Each module holds the
+primitive classes first, then the plain functions that apply them (``cr.sigmoid(x)``);
+:class:`~chainrule.Tensor`'s operators and methods (``a @ b``, ``x.sigmoid()``) call those
+functions, and are written out in ``chainrule/engine/tensor.py``.
+
+To add a primitive: write its class (``forward(ctx, ...)`` and ``backward(ctx, g)``, the math of
+both in its docstring) and its function in the module of its family, export the function here
+and, for users, from ``chainrule/__init__.py``; add a Tensor method in ``tensor.py`` if it should
+have one. Then test it in ``tests/test_primitives.py`` (``tests/test_primitives_shapes.py`` for
+a shape op): one ``check_gradients`` case there compares its value and gradient with central
+finite differences, HIPS autograd and PyTorch (``tests/oracles.py``), and
+``test_float32_stays_float32_end_to_end`` covers its dtype.
 """
 
 from __future__ import annotations
-
-import math
-import numbers
-from typing import Any
 
 from chainrule.engine.ops.activations import (
     LeakyReLU,
@@ -44,6 +51,7 @@ from chainrule.engine.ops.arithmetic import (
     mul,
     neg,
     pow,
+    rpow,
     sub,
 )
 from chainrule.engine.ops.elementwise import (
@@ -79,7 +87,6 @@ from chainrule.engine.ops.shape import (
     stack,
     transpose,
 )
-from chainrule.engine.tensor import Tensor
 
 __all__ = [
     "Abs", "Add", "AsType", "Clip", "Concatenate", "Div", "Exp", "GetItem", "LeakyReLU", "Log",
@@ -88,59 +95,6 @@ __all__ = [
     "Sum", "Tanh", "Transpose", "Where",
     "abs", "add", "astype", "clip", "concatenate", "div", "exp", "getitem", "leaky_relu", "log",
     "log_sigmoid", "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "minimum",
-    "mul", "neg", "pow", "relu", "reshape", "sigmoid", "softmax", "softplus", "sqrt", "stack",
-    "sub", "sum", "tanh", "transpose", "where",
+    "mul", "neg", "pow", "relu", "reshape", "rpow", "sigmoid", "softmax", "softplus", "sqrt",
+    "stack", "sub", "sum", "tanh", "transpose", "where",
 ]  # fmt: skip
-
-
-def _rpow(x: Tensor, base: Any) -> Tensor:
-    """base ** x for a constant base > 0, as e^(x ln base)."""
-    if isinstance(base, Tensor) or not isinstance(base, numbers.Real) or base <= 0:
-        raise TypeError(f"base ** tensor needs a constant number base > 0, got {base!r}")
-    return exp(mul(x, math.log(base)))
-
-
-# Tensor's operators and methods, each bound to the function that applies its primitive.
-_BINDINGS: dict[str, Any] = {
-    "__add__": add,
-    "__radd__": lambda self, other: add(other, self),
-    "__sub__": sub,
-    "__rsub__": lambda self, other: sub(other, self),
-    "__mul__": mul,
-    "__rmul__": lambda self, other: mul(other, self),
-    "__truediv__": div,
-    "__rtruediv__": lambda self, other: div(other, self),
-    "__matmul__": matmul,
-    "__rmatmul__": lambda self, other: matmul(other, self),
-    "__pow__": pow,
-    "__rpow__": _rpow,
-    "__neg__": neg,
-    "__pos__": lambda self: self,
-    "__abs__": abs,
-    "__getitem__": getitem,
-    "exp": exp,
-    "log": log,
-    "sqrt": sqrt,
-    "abs": abs,
-    "clip": clip,
-    "maximum": maximum,
-    "minimum": minimum,
-    "astype": astype,
-    "sigmoid": sigmoid,
-    "tanh": tanh,
-    "relu": relu,
-    "leaky_relu": leaky_relu,
-    "softplus": softplus,
-    "log_sigmoid": log_sigmoid,
-    "softmax": softmax,
-    "log_softmax": log_softmax,
-    "sum": sum,
-    "mean": mean,
-    "max": max,
-    "logsumexp": logsumexp,
-    "reshape": reshape,
-    "transpose": transpose,
-    "T": property(transpose, doc="The transpose (axes reversed)."),
-}
-for _name, _fn in _BINDINGS.items():
-    setattr(Tensor, _name, _fn)

@@ -12,12 +12,17 @@ gradients stay finite: where the true value underflows they are an exact 0, neve
 Each backward uses the values saved by its forward (σ' = σ(1 − σ) from σ itself, and so on).
 """
 
+# NumPy's stubs give many ufuncs, and the values a rule reads back from ctx.saved, the type Any;
+# the signatures below say what flows (arrays in, an array out), so returning one is not reported.
+# mypy: disable-error-code="no-any-return"
+
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
 
+from chainrule.engine.arrays import Array
 from chainrule.engine.function import Function
 from chainrule.engine.tensor import Tensor
 
@@ -103,13 +108,13 @@ class Sigmoid(Function):
     name = "sigmoid"
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: Any, x: Array) -> Array:
         y = stable_sigmoid(x)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> Array:
         (y,) = ctx.saved
         gy = g * y  # (g·y)·(1 − y), two temporaries instead of three
         gy *= np.subtract(ONE.get(y.dtype, 1), y)
@@ -122,13 +127,13 @@ class Tanh(Function):
     name = "tanh"
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: Any, x: Array) -> Array:
         y = np.tanh(x)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> Array:
         (y,) = ctx.saved
         d = y * y  # g·(1 − y²), in one temporary
         if not d.ndim:  # a 0-d y gives a scalar, which out= refuses
@@ -144,13 +149,13 @@ class ReLU(Function):
     name = "relu"
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: Any, x: Array) -> Array:
         y = np.maximum(x, 0)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> Array:
         (y,) = ctx.saved
         return g * (y > 0)
 
@@ -161,13 +166,13 @@ class LeakyReLU(Function):
     name = "leaky_relu"
 
     @staticmethod
-    def forward(ctx, x, *, alpha):
+    def forward(ctx: Any, x: Array, *, alpha: float) -> Array:
         positive = x > 0
         ctx.save_for_backward(positive, alpha)
         return np.where(positive, x, alpha * x)
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> Array:
         positive, alpha = ctx.saved
         return np.where(positive, g, alpha * g)
 
@@ -178,13 +183,13 @@ class Softplus(Function):
     name = "softplus"
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: Any, x: Array) -> Array:
         e = exp_neg_abs(x)
         ctx.save_for_backward(x, e)
         return np.maximum(x, 0) + np.log1p(e)
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> Array:
         x, e = ctx.saved
         return g * stable_sigmoid(x, e)
 
@@ -195,13 +200,13 @@ class LogSigmoid(Function):
     name = "log_sigmoid"
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: Any, x: Array) -> Array:
         e = exp_neg_abs(x)
         ctx.save_for_backward(x, e)
         return np.minimum(x, 0) - np.log1p(e)
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> Array:
         x, e = ctx.saved
         return g * stable_sigmoid(-x, e)
 
@@ -212,7 +217,7 @@ class Softmax(Function):
     name = "softmax"
 
     @staticmethod
-    def forward(ctx, x, *, axis):
+    def forward(ctx: Any, x: Array, *, axis: int) -> Array:
         z = x - x.max(axis=axis, keepdims=True)
         np.exp(z, out=z)
         z /= z.sum(axis=axis, keepdims=True)
@@ -220,7 +225,7 @@ class Softmax(Function):
         return z
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> Array:
         y, axis = ctx.saved
         gy = g * y
         return gy - y * gy.sum(axis=axis, keepdims=True)
@@ -232,14 +237,14 @@ class LogSoftmax(Function):
     name = "log_softmax"
 
     @staticmethod
-    def forward(ctx, x, *, axis):
+    def forward(ctx: Any, x: Array, *, axis: int) -> Array:
         z = x - x.max(axis=axis, keepdims=True)
         y = z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(y, axis)
         return y
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> Array:
         y, axis = ctx.saved
         return g - np.exp(y) * g.sum(axis=axis, keepdims=True)
 
@@ -260,8 +265,8 @@ def relu(x: Any) -> Tensor:
     return ReLU.apply(x)
 
 
-#: the slope of leaky_relu for x < 0 unless told otherwise; a Dense layer's "leaky_relu" uses it, and
-#: exports to PyTorch and ONNX write it
+#: the slope of leaky_relu for x < 0 unless told otherwise; a Dense layer's "leaky_relu" uses it,
+#: and exports to PyTorch and ONNX write it
 LEAKY_RELU_SLOPE = 0.01
 
 

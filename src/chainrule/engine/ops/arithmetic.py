@@ -5,14 +5,21 @@ shape with :func:`~chainrule.unbroadcast`. Each rule computes only the gradients
 (``ctx.needs_input_grad``): the data ``X`` of a network gets none.
 """
 
+# NumPy's stubs give many ufuncs, and the values a rule reads back from ctx.saved, the type Any;
+# the signatures below say what flows (arrays in, an array out), so returning one is not reported.
+# mypy: disable-error-code="no-any-return"
+
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
 import numpy as np
 
+from chainrule.engine.arrays import Array
 from chainrule.engine.function import Function, unbroadcast
+from chainrule.engine.ops.elementwise import exp
 from chainrule.engine.tensor import Tensor
 from chainrule.errors import ShapeError
 
@@ -23,12 +30,12 @@ class Add(Function):
     name = "add"
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx: Any, a: Array, b: Array) -> Array:
         ctx.shapes = a.shape, b.shape
         return a + b
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> tuple[Array, Array]:
         sa, sb = ctx.shapes
         return unbroadcast(g, sa), unbroadcast(g, sb)
 
@@ -39,12 +46,12 @@ class Sub(Function):
     name = "sub"
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx: Any, a: Array, b: Array) -> Array:
         ctx.shapes = a.shape, b.shape
         return a - b
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> tuple[Array | None, Array | None]:
         sa, sb = ctx.shapes
         need_a, need_b = ctx.needs_input_grad
         return (
@@ -59,12 +66,12 @@ class Mul(Function):
     name = "mul"
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx: Any, a: Array, b: Array) -> Array:
         ctx.save_for_backward(a, b)
         return a * b
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> tuple[Array | None, Array | None]:
         a, b = ctx.saved
         need_a, need_b = ctx.needs_input_grad
         return (
@@ -79,13 +86,13 @@ class Div(Function):
     name = "div"
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx: Any, a: Array, b: Array) -> Array:
         y = a / b
         ctx.save_for_backward(a.shape, b, y)
         return y
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> tuple[Array | None, Array | None]:
         a_shape, b, y = ctx.saved
         need_a, need_b = ctx.needs_input_grad
         ga = g / b
@@ -101,11 +108,11 @@ class Neg(Function):
     name = "neg"
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: Any, x: Array) -> Array:
         return -x
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> Array:
         return -g
 
 
@@ -115,12 +122,12 @@ class Pow(Function):
     name = "pow"
 
     @staticmethod
-    def forward(ctx, x, *, p):
+    def forward(ctx: Any, x: Array, *, p: float) -> Array:
         ctx.save_for_backward(x, p)
         return x**p
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> Array:
         x, p = ctx.saved
         if p == 2:
             return g * (2 * x)
@@ -142,7 +149,7 @@ class MatMul(Function):
     name = "matmul"
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx: Any, a: Array, b: Array) -> Array:
         try:
             y = a @ b
         except ValueError:
@@ -151,7 +158,7 @@ class MatMul(Function):
         return y
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> tuple[Array | None, Array | None]:
         a, b = ctx.saved
         need_a, need_b = ctx.needs_input_grad
         if a.ndim == 2 and b.ndim == 2:  # the common case: no reshaping, no unbroadcast
@@ -222,8 +229,15 @@ def pow(x: Any, p: Any) -> Tensor:
             f"pow: the exponent must be a constant real number, got {type(p).__name__}; for a "
             "tensor exponent write cr.exp(p * cr.log(x))."
         )
-    p = int(p) if float(p).is_integer() else float(p)
-    return Pow.apply(x, p=p)
+    exponent = float(p)
+    return Pow.apply(x, p=int(exponent) if exponent.is_integer() else exponent)
+
+
+def rpow(x: Any, base: Any) -> Tensor:
+    """baseˣ for a constant number base > 0, as e^(x ln base) (``2 ** x`` for a tensor x)."""
+    if isinstance(base, Tensor) or not isinstance(base, numbers.Real) or base <= 0:
+        raise TypeError(f"base ** tensor needs a constant number base > 0, got {base!r}")
+    return exp(mul(x, math.log(base)))
 
 
 def matmul(a: Any, b: Any) -> Tensor:

@@ -8,12 +8,17 @@ as PyTorch's, and each is written in the op's docstring:
 * ``clip`` at the edges: x == lo or x == hi passes the gradient (1); strictly outside gives 0.
 """
 
+# NumPy's stubs give many ufuncs, and the values a rule reads back from ctx.saved, the type Any;
+# the signatures below say what flows (arrays in, an array out), so returning one is not reported.
+# mypy: disable-error-code="no-any-return"
+
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
 
+from chainrule.engine.arrays import Array
 from chainrule.engine.function import Function, unbroadcast
 from chainrule.engine.tensor import FLOAT_DTYPES, Tensor
 
@@ -24,13 +29,13 @@ class Exp(Function):
     name = "exp"
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: Any, x: Array) -> Array:
         y = np.exp(x)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> Array:
         (y,) = ctx.saved
         return g * y
 
@@ -41,12 +46,12 @@ class Log(Function):
     name = "log"
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: Any, x: Array) -> Array:
         ctx.save_for_backward(x)
         return np.log(x)
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> Array:
         (x,) = ctx.saved
         return g / x
 
@@ -57,13 +62,13 @@ class Sqrt(Function):
     name = "sqrt"
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: Any, x: Array) -> Array:
         y = np.sqrt(x)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> Array:
         (y,) = ctx.saved
         return g / (2 * y)
 
@@ -74,12 +79,12 @@ class Abs(Function):
     name = "abs"
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: Any, x: Array) -> Array:
         ctx.save_for_backward(x)
         return np.abs(x)
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> Array:
         (x,) = ctx.saved
         return g * np.sign(x)
 
@@ -97,12 +102,12 @@ class Maximum(Function):
     name = "maximum"
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx: Any, a: Array, b: Array) -> Array:
         ctx.save_for_backward(a.shape, b.shape, _split_weights(a > b, a == b, a.dtype))
         return np.maximum(a, b)
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> tuple[Array | None, Array | None]:
         return _backward_by_weights(ctx, g)
 
 
@@ -112,16 +117,16 @@ class Minimum(Function):
     name = "minimum"
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx: Any, a: Array, b: Array) -> Array:
         ctx.save_for_backward(a.shape, b.shape, _split_weights(a < b, a == b, a.dtype))
         return np.minimum(a, b)
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> tuple[Array | None, Array | None]:
         return _backward_by_weights(ctx, g)
 
 
-def _backward_by_weights(ctx, g):
+def _backward_by_weights(ctx: Any, g: Array) -> tuple[Array | None, Array | None]:
     a_shape, b_shape, w = ctx.saved
     need_a, need_b = ctx.needs_input_grad
     return (
@@ -136,12 +141,12 @@ class Where(Function):
     name = "where"
 
     @staticmethod
-    def forward(ctx, a, b, *, cond):
+    def forward(ctx: Any, a: Array, b: Array, *, cond: Array) -> Array:
         ctx.save_for_backward(a.shape, b.shape, cond)
         return np.where(cond, a, b)
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> tuple[Array | None, Array | None]:
         a_shape, b_shape, cond = ctx.saved
         need_a, need_b = ctx.needs_input_grad
         zero = g.dtype.type(0)
@@ -157,7 +162,7 @@ class Clip(Function):
     name = "clip"
 
     @staticmethod
-    def forward(ctx, x, *, lo, hi):
+    def forward(ctx: Any, x: Array, *, lo: float | None, hi: float | None) -> Array:
         inside = np.ones(x.shape, dtype=bool)
         if lo is not None:
             inside &= x >= lo
@@ -167,7 +172,7 @@ class Clip(Function):
         return np.clip(x, lo, hi)
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> Array:
         (inside,) = ctx.saved
         return g * inside
 
@@ -179,12 +184,12 @@ class AsType(Function):
     changes_dtype = True
 
     @staticmethod
-    def forward(ctx, x, *, dtype):
+    def forward(ctx: Any, x: Array, *, dtype: np.dtype[Any]) -> Array:
         ctx.dtype = x.dtype
         return x.astype(dtype)
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> Array:
         return g.astype(ctx.dtype)
 
 

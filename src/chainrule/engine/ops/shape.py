@@ -4,12 +4,17 @@ Their backward moves the gradient back to where each value came from. Indexing w
 may pick the same element twice; its gradient then receives both contributions (``np.add.at``).
 """
 
+# NumPy's stubs give many ufuncs, and the values a rule reads back from ctx.saved, the type Any;
+# the signatures below say what flows (arrays in, an array out), so returning one is not reported.
+# mypy: disable-error-code="no-any-return"
+
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
 
+from chainrule.engine.arrays import Array
 from chainrule.engine.function import Function
 from chainrule.engine.tensor import Tensor
 
@@ -20,12 +25,12 @@ class Reshape(Function):
     name = "reshape"
 
     @staticmethod
-    def forward(ctx, x, *, shape):
+    def forward(ctx: Any, x: Array, *, shape: tuple[int, ...]) -> Array:
         ctx.shape = x.shape
         return x.reshape(shape)
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> Array:
         return g.reshape(ctx.shape)
 
 
@@ -40,13 +45,13 @@ class Transpose(Function):
     name = "transpose"
 
     @staticmethod
-    def forward(ctx, x, *, axes):
+    def forward(ctx: Any, x: Array, *, axes: tuple[int, ...] | None) -> Array:
         y = np.transpose(x, axes)  # first: it validates the axes
         ctx.axes = None if axes is None else tuple(int(a) % x.ndim for a in axes)
         return y
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> Array:
         axes = ctx.axes
         return np.transpose(g, None if axes is None else np.argsort(axes))
 
@@ -65,12 +70,12 @@ class GetItem(Function):
     name = "getitem"
 
     @staticmethod
-    def forward(ctx, x, *, index):
+    def forward(ctx: Any, x: Array, *, index: Any) -> Array:
         ctx.save_for_backward(x.shape, index)
         return x[index]
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> Array:
         shape, index = ctx.saved
         gx = np.zeros(shape, dtype=g.dtype)
         if _has_integer_array(index):
@@ -86,13 +91,13 @@ class Concatenate(Function):
     name = "concatenate"
 
     @staticmethod
-    def forward(ctx, *xs, axis):
+    def forward(ctx: Any, *xs: Array, axis: Any) -> Array:
         y = np.concatenate(xs, axis=axis)
         ctx.save_for_backward(np.cumsum([x.shape[axis] for x in xs[:-1]]), axis)
         return y
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> tuple[Array, ...]:
         splits, axis = ctx.saved
         return tuple(np.split(g, splits, axis=axis))
 
@@ -103,13 +108,13 @@ class Stack(Function):
     name = "stack"
 
     @staticmethod
-    def forward(ctx, *xs, axis):
+    def forward(ctx: Any, *xs: Array, axis: Any) -> Array:
         y = np.stack(xs, axis=axis)
         ctx.axis = axis
         return y
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx: Any, g: Array) -> tuple[Array, ...]:
         moved = np.moveaxis(g, ctx.axis, 0)
         return tuple(moved[i] for i in range(moved.shape[0]))
 
@@ -128,9 +133,9 @@ def transpose(x: Any, *axes: Any) -> Tensor:
     The axes may be given as one tuple or as separate integers, as in NumPy:
     ``x.transpose((1, 0))`` and ``x.transpose(1, 0)`` are the same.
     """
-    if len(axes) == 1 and (axes[0] is None or not isinstance(axes[0], int)):
-        axes = axes[0]
-    return Transpose.apply(x, axes=tuple(axes) if axes else None)
+    one = len(axes) == 1 and (axes[0] is None or not isinstance(axes[0], int))
+    order = axes[0] if one else axes
+    return Transpose.apply(x, axes=tuple(order) if order else None)
 
 
 def getitem(x: Any, index: Any) -> Tensor:
