@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.data.datasets import make_blobs, make_moons, train_test_split
+from chainrule.data.datasets import make_blobs, make_moons
+from chainrule.data.splits import train_test_split
 from chainrule.errors import ChainruleError
 from chainrule.training import optim, schedules
 from chainrule.training.callbacks import Callback, History

@@ -32,7 +32,7 @@ Beside them: ``errors`` (every exception chainrule raises on purpose) and ``vers
 """
 
 from chainrule import moved
-from chainrule.data.datasets import (
+from chainrule.data import (
     DATASETS,
     DataError,
     Dataset,

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.data.datasets import DataError, Dataset, _show
+from chainrule.data.datasets import Dataset
+from chainrule.data.labels import _show
 from chainrule.data.tables import (
     _detect_delimiter,
     _is_number,
@@ -27,7 +28,7 @@ from chainrule.data.tables import (
     load_csv,
     read_lines,
 )
-from chainrule.errors import UsageError
+from chainrule.errors import DataError, UsageError
 from chainrule.nn.protocol import Network
 
 

@@ -35,8 +35,9 @@ from chainrule.cli.common import (
     scores,
     target_option,
 )
-from chainrule.data.datasets import DATASETS, Dataset, load_dataset, train_test_split
+from chainrule.data.datasets import DATASETS, Dataset, load_dataset
 from chainrule.data.scaling import TargetScaler
+from chainrule.data.splits import train_test_split
 
 DEFAULT_DATASET = "breast_cancer"
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")

@@ -20,18 +20,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from chainrule.data.checks import all_finite
-
-# decode_labels and train_test_split moved to chainrule.data.labels and chainrule.data.splits.
-# They stay importable from here only until the callers outside data (the package root,
-# training/prepare.py, cli/train.py, tests/test_train.py) import them from chainrule.data.
 from chainrule.data.labels import (
     TASKS,
     _show,
-    decode_labels,  # noqa: F401
     detect_task,
     encode_labels,
 )
-from chainrule.data.splits import train_test_split  # noqa: F401
 from chainrule.errors import DataError
 
 __all__ = [

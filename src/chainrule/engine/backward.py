@@ -15,7 +15,7 @@ The walk is done in two parts, so that a recorded step can repeat the second alo
 * :func:`sweep` runs the plan: for op k, ``g = grads[k]``, the rule's results ``op.backward(ctx,
   g)`` are checked against the targets' shapes and dtypes and added into their slots
   (``grads[j] += ∂E/∂input``, in the walk's order). Each gradient is dropped as soon as it has been
-  used and (unless ``retain_graph``) so is everything the op saved, so memory is freed as it goes.
+  used, and so (unless ``retain_graph``) is everything the op saved: memory is freed as it goes.
 
 :func:`backprop` is both, on the live graph; a replay keeps the plan and sweeps it again over the
 fresh ``ctx`` of each op it has re-run forward: one backward path either way.
@@ -27,16 +27,16 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
-from numpy.typing import NDArray
 
+from chainrule.engine.arrays import Array
 from chainrule.engine.modes import STATE, check_backward
 from chainrule.errors import GraphError, ShapeError
 
 if TYPE_CHECKING:
+    import weakref
+
     from chainrule.engine.function import Function
     from chainrule.engine.tensor import Tensor
-
-Array = NDArray[Any]
 
 #: one input of an op that wants a gradient: (its position among the op's inputs, the slot its
 #: gradient is summed in, its shape, its dtype)
@@ -78,41 +78,44 @@ def backprop(
     Returns:
         ``{id(leaf): gradient}`` for the leaves in ``wrt`` that ``root`` depends on.
     """
-    seed = _seed(root, grad)
+    found: dict[int, Array] = {}
+    for leaf, g, owned in _walk(root, _seed(root, grad), retain_graph):
+        found[id(leaf)] = g
+        if accumulate and leaf.requires_grad:
+            if leaf.grad is None:
+                leaf.grad = g if owned else g.copy()
+            else:
+                leaf.grad += g
+    if wrt is None:
+        return {}
+    return {id(t): found[id(t)] for t in wrt if id(t) in found}
+
+
+def _walk(root: Tensor, seed: Array, retain_graph: bool) -> list[tuple[Tensor, Array, bool]]:
+    """Per leaf reached: ``(leaf, ∂E/∂leaf, owned)``; owned: a sum made here, shared with no one
+    (a single contribution may be an array a rule also gave another input)."""
     node = root._node
-    grads: list[Array | None]
-    summed: set[int] = set()
     if node is None:
         if not root.requires_grad:
             raise GraphError(
                 "backward: this tensor does not require grad: none of the tensors it was computed "
                 "from has requires_grad=True, or it was computed inside cr.no_grad()."
             )
-        leaves, grads, first = [root], [seed], 0
+        return [(root, seed, False)]
+    plan, nodes, leaves = build_plan(node)
+    grads: list[Array | None] = [None] * plan.n_slots
+    grads[0] = seed
+    if STATE.anomaly:  # an AnomalyError names the op, in place of NumPy's warnings
+        with np.errstate(all="ignore"):
+            summed = sweep(plan.steps, nodes, grads, anomaly=True, release=not retain_graph)
     else:
-        plan, nodes, leaves = build_plan(node)
-        first = len(nodes)
-        grads = [None] * plan.n_slots
-        grads[0] = seed
-        if STATE.anomaly:  # an AnomalyError names the op, in place of NumPy's warnings
-            with np.errstate(all="ignore"):
-                summed = sweep(plan.steps, nodes, grads, anomaly=True, release=not retain_graph)
-        else:
-            summed = sweep(plan.steps, nodes, grads, anomaly=False, release=not retain_graph)
-    found: dict[int, Array] = {}
-    for j, leaf in enumerate(leaves, first):
-        g = grads[j]
-        if g is None:
-            continue
-        found[id(leaf)] = g
-        if accumulate and leaf.requires_grad:
-            if leaf.grad is None:  # a sum is a fresh array; one contribution may be shared
-                leaf.grad = g if j in summed else g.copy()
-            else:
-                leaf.grad += g
-    if wrt is None:
-        return {}
-    return {id(t): found[id(t)] for t in wrt if id(t) in found}
+        summed = sweep(plan.steps, nodes, grads, anomaly=False, release=not retain_graph)
+    first = plan.n_slots - len(leaves)
+    return [
+        (leaf, g, j in summed)
+        for j, leaf in enumerate(leaves, first)
+        if (g := grads[j]) is not None
+    ]
 
 
 def _seed(root: Tensor, grad: Any) -> Array:
@@ -227,7 +230,7 @@ def sweep(
         grads[k] = None  # used once: dropped as soon as the rule has it
         if g is not None:
             if node.retained is not None:
-                _retain(node, g)
+                _retain(node.retained, g)
             results = node.backward(node, g)
             if type(results) is not tuple:
                 results = (results,)
@@ -252,9 +255,9 @@ def sweep(
     return summed
 
 
-def _retain(node: Function, g: Array) -> None:
-    """Sum ``g`` into the ``.grad`` of the op's output, which asked for it by ``retain_grad()``."""
-    out = node.retained() if node.retained is not None else None
+def _retain(output: weakref.ref[Tensor], g: Array) -> None:
+    """Sum ``g`` into the ``.grad`` of an op's output that asked for it by ``retain_grad()``."""
+    out = output()
     if out is not None:
         out.grad = g.copy() if out.grad is None else out.grad + g
 

@@ -88,8 +88,10 @@ class Function:
         if not cls.__dict__.get("name"):
             cls.name = cls.__name__.lower()
 
+    # Declared with ``Any`` on purpose: each primitive narrows it to its own inputs and settings
+    # (``forward(ctx, x, W)``), which a stricter signature here would make an invalid override.
     @staticmethod
-    def forward(ctx: Any, *inputs: Array, **params: Any) -> Array:
+    def forward(ctx: Any, *inputs: Any, **params: Any) -> Any:
         raise NotImplementedError("a Function subclass must define forward(ctx, *inputs)")
 
     @staticmethod
@@ -134,8 +136,8 @@ class Function:
         if constants:
             arrays = _with_constants(cls, inputs, arrays, dtype)
             dtype = arrays[0].dtype if dtype is None else dtype
-        elif dtype is None:
-            raise TypeError(f"{cls.name}.apply: no inputs; a primitive takes at least one array.")
+        elif dtype is None:  # no inputs at all: float64, as for constants with no tensor
+            dtype = _F64
 
         ctx = cls()
         state = STATE

@@ -34,7 +34,8 @@ from typing import Any, NamedTuple, cast
 
 import numpy as np
 
-from chainrule.engine.backward import Array, Plan, build_plan, sweep
+from chainrule.engine.arrays import Array
+from chainrule.engine.backward import Plan, build_plan, sweep
 from chainrule.engine.function import RECORDER, Call, Function, _conform_output
 from chainrule.engine.modes import enable_grad
 from chainrule.engine.tensor import Tensor
@@ -63,7 +64,11 @@ class Program:
     Attributes:
         n_inputs: how many arrays :meth:`run` takes before the weights.
         ops: the recorded calls, in the order they ran (:class:`Op`).
-        plan: the engine's plan of the reverse walk (:class:`~chainrule.engine.backward.Plan`).
+        values: the slots as a replay starts them: ``None``, but for the recorded constants.
+        plan: the engine's plan of the reverse walk (:class:`~chainrule.engine.backward.Plan`),
+            made once when recording; ``n_nodes`` ops of it take part.
+        weight_slots: per weight, the plan's slot of its gradient (-1: E does not depend on it).
+        seed: dE/dE = 1, shaped like E.
         root: the slot of E; ``root_input``: the slot of the first input of the op that made E
             (the logits or ŷ a loss was computed from).
     """
@@ -78,10 +83,10 @@ class Program:
         seed: Array,
     ) -> None:
         self.ops = ops
-        self.values = values  # the slots: None, except the recorded scalar constants
+        self.values = values
         self.n_inputs = n_inputs
         self.plan = plan
-        self.weight_slots = weight_slots  # per weight, its gradient's slot in the plan; -1: none
+        self.weight_slots = weight_slots
         self.seed = seed
         self.root = ops[-1].out
         self.root_input = ops[-1].inputs[0] if ops[-1].inputs else None
@@ -168,14 +173,13 @@ class Program:
             out[...] = values[self.root_input]
         grads: list[Array | None] = [None] * self.plan.n_slots
         grads[0] = self.seed
-        sweep(self.plan.steps, nodes, grads, anomaly=False, release=False)  # frees each ctx
+        # The ctx objects are this run's alone: as sweep pops each, what it saved is freed.
+        sweep(self.plan.steps, nodes, grads, anomaly=False, release=False)
         result = []
         for w, j in zip(weights, self.weight_slots, strict=True):
             g = grads[j] if j >= 0 else None
             result.append(np.zeros_like(w) if g is None else g)
         return values[self.root], result
-
-    _run = run  # the name network.py used before the replay was a loop
 
 
 def _slots(

@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.data.datasets import DataError, encode_labels, train_test_split
+from chainrule.data.labels import encode_labels
 from chainrule.data.scaling import Standardizer
+from chainrule.data.splits import train_test_split
 from chainrule.data.tables import as_arrays
-from chainrule.errors import TrainingError, ValidationSplitError
+from chainrule.errors import DataError, TrainingError, ValidationSplitError
 from chainrule.nn.protocol import Network
 
 
