@@ -37,6 +37,7 @@ from collections.abc import Sequence
 
 from chainrule.cli import evaluate, explain, export, gradcheck, info, playground, predict, train
 from chainrule.errors import ChainruleError
+from chainrule.version import __version__
 
 __all__ = ["build_parser", "main"]
 
@@ -44,8 +45,6 @@ SUBCOMMANDS = (train, predict, evaluate, info, gradcheck, explain, export, playg
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from chainrule.version import __version__
-
     parser = argparse.ArgumentParser(
         prog="chainrule",
         description=(

@@ -38,6 +38,8 @@ from chainrule.cli.common import (
 from chainrule.data.datasets import DATASETS, Dataset, load_dataset
 from chainrule.data.scaling import TargetScaler
 from chainrule.data.splits import train_test_split
+from chainrule.errors import TrainingDivergedError
+from chainrule.training import loop, plots
 
 DEFAULT_DATASET = "breast_cancer"
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
@@ -224,8 +226,6 @@ def load_data(args: argparse.Namespace) -> tuple[Dataset, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from chainrule.training.loop import TrainingDivergedError
-
     check_options(args)
     check_out(args.out, args.data)  # before reading any data
     hidden = hidden_sizes(args.hidden)
@@ -290,9 +290,7 @@ def build_network(ds: Dataset, hidden: list[int], args: argparse.Namespace) -> M
 
 def train(net: MLP, X: np.ndarray, y: np.ndarray, args: argparse.Namespace) -> Any:
     """``chainrule.fit`` with the command line's options; returns the history."""
-    from chainrule.training.loop import fit
-
-    return fit(
+    return loop.fit(  # looked up per call, so a test may stand in for it
         net,
         X,
         y,
@@ -327,8 +325,6 @@ def write_plots(
     net: MLP, history: Any, out: Path, ds: Dataset, args: argparse.Namespace
 ) -> list[str]:
     """The loss curve and, with ``--plot``, the decision boundary; a note if they cannot be."""
-    from chainrule.training import plots
-
     written = []
     try:
         if not args.no_loss_plot:

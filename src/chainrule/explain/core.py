@@ -44,24 +44,6 @@ from chainrule.nn.network import MLP
 from chainrule.nn.protocol import Network
 from chainrule.nn.weight_names import parse_weight
 
-#: what the explainer uses of a network, all of it named by :class:`chainrule.nn.protocol.Network`
-#: (``scaler`` and ``feature_names`` are read if present; :mod:`chainrule.explain.proof` also
-#: copies the network and gives each of its ``layers`` a float64 ``W``)
-NETWORK_MEMBERS = (
-    "layers",
-    "weights",
-    "sizes",
-    "activations",
-    "loss",
-    "dtype",
-    "n_features",
-    "n_outputs",
-    "check_data",
-    "forward",
-    "value_and_gradients",
-    "error_function",
-)
-
 
 # -- explain -------------------------------------------------------------------------------------
 def explain(
@@ -99,7 +81,7 @@ def explain(
         >>> ex = cr.explain(net, X, y, weight="W1[1,1]", sample=0)
         >>> print(ex); ex.factors, ex.value, ex.proof.agree
     """
-    if isinstance(net, type) or not all(hasattr(net, m) for m in NETWORK_MEMBERS):
+    if isinstance(net, type) or not isinstance(net, Network):
         raise TypeError(f"explain: net must be a chainrule Sequential or MLP, got {type(net)}")
     kij = _resolve_weight(net, weight)
     _check_options(lr, max_paths)

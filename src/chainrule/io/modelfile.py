@@ -41,10 +41,12 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.data.scaling import Standardizer
 from chainrule.errors import ModelFileError
 from chainrule.io.atomic import atomic_write
 from chainrule.nn.network import Sequential, from_config
 from chainrule.nn.protocol import Network
+from chainrule.version import __version__
 
 FORMAT = "chainrule-model"
 FORMAT_VERSION = 1
@@ -72,8 +74,6 @@ def save(net: Network, path: str | os.PathLike[str], history: Any = None) -> Pat
 
     ``history`` defaults to ``net.history`` when ``fit`` left one. Returns the path written.
     """
-    from chainrule.version import __version__
-
     path = Path(path)
     history = history if history is not None else getattr(net, "history", None)
     if history is not None and hasattr(history, "to_dict"):
@@ -287,8 +287,6 @@ def _read_array(
 
 
 def _restore_extras(path: Path, net: Network, meta: dict[str, Any]) -> None:
-    from chainrule.data.scaling import Standardizer
-
     try:
         if meta.get("classes") is not None:
             dtype = np.dtype(meta["classes_dtype"])

@@ -40,6 +40,7 @@ import numpy as np
 from chainrule.engine.ops.activations import LEAKY_RELU_SLOPE
 from chainrule.io.atomic import atomic_write_bytes
 from chainrule.nn.protocol import Layer, Network
+from chainrule.version import __version__
 
 __all__ = ["DEFAULT_OPSET", "onnx_model", "to_onnx"]
 
@@ -78,8 +79,6 @@ def onnx_model(net: Network, *, opset: int = DEFAULT_OPSET, dtype: Any = None) -
     """
     onnx = _import_onnx()
     from onnx import TensorProto, helper
-
-    from chainrule.version import __version__
 
     dt = _check_exportable(net, opset, dtype)
     graph = _Graph(dt)

@@ -43,9 +43,10 @@ import numpy as np
 
 from chainrule.data.scaling import Standardizer
 from chainrule.io.atomic import atomic_write_bytes
-from chainrule.io.interop import _check_network
+from chainrule.io.interop import _check_network, _import_torch
 from chainrule.nn.network import from_config
 from chainrule.nn.protocol import Network
+from chainrule.version import __version__
 
 __all__ = ["from_state_dict", "load_safetensors", "save_safetensors", "to_state_dict"]
 
@@ -84,8 +85,6 @@ def to_state_dict(net: Network, *, tensors: str = "numpy") -> dict[str, Any]:
     if tensors == "numpy":
         return state
     if tensors == "torch":
-        from chainrule.io.interop import _import_torch
-
         torch = _import_torch("to_state_dict")
         return {key: torch.from_numpy(value) for key, value in state.items()}
     raise ValueError(f"to_state_dict: tensors must be 'numpy' or 'torch', got {tensors!r}")
@@ -195,8 +194,6 @@ def save_safetensors(net: Network, path: str | os.PathLike[str]) -> Path:
     must apply it to X: z = (x − mean)/scale).
     """
     st = _import_safetensors("save_safetensors")
-    from chainrule.version import __version__
-
     if not isinstance(net, Network):
         raise TypeError(
             f"save_safetensors: expected a chainrule MLP or Sequential, got {type(net).__name__}"

@@ -6,8 +6,8 @@ result passed through :func:`~chainrule.models.network.as_model`: same arguments
 docstring, and the network it returns has ``fit``, ``save`` and ``to_onnx``.
 
 Example:
-    >>> net = cr.load("model.crmodel")
-    >>> net.save("copy.crmodel")
+    >>> net = cr.load("model.chainrule")
+    >>> net.save("copy.chainrule")
 """
 
 from __future__ import annotations

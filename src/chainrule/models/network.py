@@ -7,7 +7,7 @@ network of nn's class becomes one of these by :func:`as_model` without a copy.
 
 Example:
     >>> net = cr.MLP([2, 2, 1], seed=0)            # chainrule.models.MLP
-    >>> hist = net.fit(X, y, epochs=50, out="model.crmodel")
+    >>> hist = net.fit(X, y, epochs=50, out="model.chainrule")
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from typing import Any
 
 from chainrule.playground.schemas import SCHEMAS, ref
 from chainrule.playground.setup import MAX_UPLOAD_BYTES
+from chainrule.version import __version__
 
 __all__ = ["MAX_JSON_BYTES", "PATHS", "openapi"]
 
@@ -233,8 +234,6 @@ PATHS: dict[str, Any] = {
 
 def openapi() -> dict[str, Any]:
     """The OpenAPI 3.0.3 document."""
-    from chainrule.version import __version__
-
     return {
         "openapi": "3.0.3",
         "info": {
