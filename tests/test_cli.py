@@ -133,7 +133,8 @@ def test_bad_usage_exits_2(capsys, args, message):
         (["--validation", "0"], "--early-stopping watches the validation loss"),
         (["--lr", "-1"], "the learning rate must be a number > 0"),
         (["--epochs", "0"], "--epochs must be at least 1"),
-        (["--target", "y"], "--target and --task are for a CSV file"),
+        (["--target", "y"], "--target is for a CSV file"),
+        (["--target", "y", "--task", "binary"], "--target and --task are for a CSV file"),
         (["--out", "no/such/folder/m.chainrule"], "does not exist"),
     ],
 )
@@ -431,7 +432,7 @@ def test_predict_needs_the_models_features(capsys, tmp_path, moons_model):
 def test_evaluate_prints_accuracy_log_loss_and_confusion_matrix(capsys, moons_model, moons_csv):
     code, out, _ = run(capsys, "evaluate", moons_model, moons_csv, "--plain")
     assert code == 0
-    assert "400 samples" in out and "accuracy  0.9" in out and "log-loss" in out
+    assert "400 samples" in out and re.search(r"accuracy  (0\.9|1\.0)", out) and "log-loss" in out
     lines = out.splitlines()
     at = lines.index("confusion matrix (rows: true class, columns: predicted)")
     assert lines[at + 1].split()[-2:] == ["lower", "upper"]
@@ -537,28 +538,41 @@ def test_training_without_matplotlib_still_saves_the_model(capsys, tmp_path, mon
 # ---------------------------------------------------------------- bad input: one line, status 2
 
 
+#: train reads typed tables: 'abc' makes x2 a text column and 'nan' is a missing value, so
+#: those two files fail only at the split (one row per class); evaluate on a numeric model's
+#: columns still names the cell
+ONE_PER_CLASS = "classes 'lower', 'upper' have only 1 sample each"
+
+
 @pytest.mark.parametrize(
-    "text, message",
+    "text, message, train_message",
     [
-        ("label,x1,x2\nupper,1,2\nlower,3\n", "bad.csv, line 3, column 'x2': the row has 2 cells"),
+        (
+            "label,x1,x2\nupper,1,2\nlower,3\n",
+            "bad.csv, line 3, column 'x2': the row has 2 cells",
+            "bad.csv, line 3: the row has 2 cells",
+        ),
         (
             "label,x1,x2\nupper,1,2\nlower,3,abc\n",
             "bad.csv, line 3, column 'x2': cannot read 'abc'",
+            ONE_PER_CLASS,
         ),
-        ("label,x1,x2\nupper,1,2\nlower,nan,1\n", "bad.csv, line 3, column 'x1'"),
-        ("", "bad.csv, line 1: the file is empty"),
-        ("label,x1,x2\n", "no data rows"),
-        ("x1,x2\n1,2\n3,4\n", "no target column 'label'"),
+        ("label,x1,x2\nupper,1,2\nlower,nan,1\n", "bad.csv, line 3, column 'x1'", ONE_PER_CLASS),
+        ("", "bad.csv, line 1: the file is empty", "bad.csv, line 1: the file is empty"),
+        ("label,x1,x2\n", "no data rows", "no data rows"),
+        ("x1,x2\n1,2\n3,4\n", "no target column 'label'", "no target column 'label'"),
     ],
 )
-def test_bad_csv_for_train_and_evaluate(capsys, tmp_path, moons_model, text, message):
+def test_bad_csv_for_train_and_evaluate(
+    capsys, tmp_path, moons_model, text, message, train_message
+):
     path = tmp_path / "bad.csv"
     path.write_text(text)
     code, _, err = run(
         capsys, "train", path, "--target", "label", "--out", tmp_path / "n.chainrule"
     )
     assert code == 2 and err.startswith("chainrule train: error: ")
-    assert message in err and "Traceback" not in err
+    assert train_message in err and "Traceback" not in err and err.count("\n") == 1
     code, _, err = run(capsys, "evaluate", moons_model, path)
     assert code == 2 and err.startswith("chainrule evaluate: error: ")
     assert message in err
@@ -607,7 +621,7 @@ def test_bad_input_in_a_real_process_shows_no_traceback(tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr.startswith("chainrule train: error: ")
-    assert f"{path}, line 3, column 'y': the row has 2 cells" in result.stderr
+    assert "ragged.csv, line 3: the row has 2 cells" in result.stderr
     assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
     assert result.stdout == ""
 

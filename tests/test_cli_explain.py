@@ -103,7 +103,7 @@ def test_explain_html_is_written_to_a_file(capsys, tmp_path, moons_model, moons_
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--row", "9999"], r"sample=9999 is out of range"),
+        (["--row", "9999"], r"--row 9999 is out of range: the data has 200 row\(s\) \(0\.\.199"),
         (["--row", "x"], r"--row must be a row number"),
         (["--weight", "W9[1,1]"], r"layer 9, but the network has layers 1\.\.3"),
         (["--weight", "bogus"], r"weight"),

@@ -396,8 +396,9 @@ def test_split_is_deterministic_by_seed():
     for a, b in zip(first, again, strict=True):
         np.testing.assert_array_equal(a, b)
     assert not np.array_equal(first[1], train_test_split(X, y, seed=8)[1])
-    from_generator = train_test_split(X, y, seed=np.random.default_rng(7))
-    np.testing.assert_array_equal(from_generator[1], first[1])
+    # an int seed is scikit-learn's RandomState(seed), so the split can be reproduced there
+    from_state = train_test_split(X, y, seed=np.random.RandomState(7))
+    np.testing.assert_array_equal(from_state[1], first[1])
 
 
 def test_split_regression_and_errors():

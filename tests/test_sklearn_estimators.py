@@ -67,7 +67,10 @@ def test_parameters_and_defaults_mirror_sklearn(ours, theirs):
         assert mine[name].default == sk[name].default, name
         assert mine[name].kind == sk[name].kind, name
     extra = set(mine) - set(sk)
-    assert extra == ({"class_weight"} if ours is MLPClassifier else set())
+    ours_only = {"standardize", "preprocess"}
+    assert extra == (ours_only | {"class_weight"} if ours is MLPClassifier else ours_only)
+    assert ours().get_params()["standardize"] is True
+    assert ours().get_params()["preprocess"] is None
     assert ours().get_params()["hidden_layer_sizes"] == (100,)
 
 
@@ -223,7 +226,7 @@ def test_alpha_is_sklearns_l2_step_for_step(batch_size):
     settings = {"hidden_layer_sizes": (5,), "solver": "sgd", "momentum": 0.0, "alpha": 0.3,
                 "batch_size": batch_size, "shuffle": False, "learning_rate_init": 0.1,
                 "random_state": 0}  # fmt: skip
-    ours = MLPClassifier(**settings).partial_fit(X, y, classes=[0, 1])
+    ours = MLPClassifier(**settings, standardize=False).partial_fit(X, y, classes=[0, 1])
     theirs = SkMLPClassifier(**settings).partial_fit(X, y, classes=[0, 1])
     for k, W in enumerate(ours.network_.weights):
         theirs.coefs_[k][...] = W[:-1]
@@ -330,9 +333,54 @@ def test_convergence_warning_and_tol_stop():
         MLPClassifier(max_iter=3, random_state=0).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        clf = MLPClassifier(max_iter=100, tol=10.0, n_iter_no_change=3, random_state=0)
-        clf.fit(X, y)  # no epoch improves by 10: stops after the first 1 + 3
-    assert clf.n_iter_ == 4
+        for n, early in [(1, False), (3, False), (5, False), (2, True), (4, True)]:
+            settings = {"max_iter": 100, "tol": 10.0, "n_iter_no_change": n,
+                        "early_stopping": early, "random_state": 0}  # fmt: skip
+            ours = MLPClassifier(**settings).fit(X, y)
+            theirs = SkMLPClassifier(**settings).fit(X, y)
+            # no epoch improves by 10: epoch 1 sets the best (count 0), epochs 2, 3, … count
+            # 1, 2, …, and training stops once the count exceeds n: after n + 2 epochs
+            assert ours.n_iter_ == theirs.n_iter_ == n + 2
+
+
+def _sklearn_stop(values, tol, n_iter_no_change, early):
+    """The epoch at which scikit-learn's own MLP stops on these per-epoch values (or None)."""
+    sk = SkMLPClassifier(tol=tol, n_iter_no_change=n_iter_no_change)
+    sk._no_improvement_count, sk.loss_curve_ = 0, []
+    sk.best_loss_, sk.best_validation_score_ = (None, -np.inf) if early else (np.inf, None)
+    sk.validation_scores_, sk.coefs_, sk.intercepts_ = [], [], []
+    for epoch, value in enumerate(values, 1):
+        sk.loss_curve_.append(value)
+        sk._score = lambda X, y, sample_weight=None, value=value: value
+        sk._update_no_improvement_count(early, None, None, None)
+        if sk._no_improvement_count > n_iter_no_change:
+            return epoch, (sk.best_validation_score_ if early else sk.best_loss_)
+    return None, None
+
+
+def _our_stop(values, tol, n_iter_no_change, early):
+    from types import SimpleNamespace
+
+    from chainrule.sklearn.stopping import NoImprovement
+
+    rule = NoImprovement(n_iter_no_change, tol, "val_accuracy" if early else "loss", early)
+    rule.trainer = SimpleNamespace(net=SimpleNamespace(weights=[np.zeros(2)]), history=History())
+    rule.on_train_begin({"n_val": 1})
+    for epoch, value in enumerate(values, 1):
+        if rule.on_epoch_end(epoch, {rule.key: value}):
+            return epoch, rule.best_value
+    return None, None
+
+
+@pytest.mark.parametrize("early", [False, True])
+def test_stopping_is_sklearns_rule_on_the_same_values(early):
+    """Random walks with plateaus and ties: the same stopping epoch and best value."""
+    gen = np.random.default_rng(0)
+    for _ in range(300):
+        steps = gen.choice([0.0, 1e-4, 1e-3, 0.05, -1e-3, -0.05], size=60)
+        values = np.round(1 + np.cumsum(-steps if not early else steps), 6).tolist()
+        tol, n = float(gen.choice([0.0, 1e-4, 1e-3, 0.01])), int(gen.integers(1, 6))
+        assert _our_stop(values, tol, n, early) == _sklearn_stop(values, tol, n, early)
 
 
 def test_one_training_path():
@@ -404,7 +452,7 @@ def test_pickle_and_continue():
     np.testing.assert_array_equal(back.predict_proba(X), clf.predict_proba(X))
     back.partial_fit(X, y)  # the optimizer and the network travel together
     assert back.n_iter_ == clf.n_iter_ + 1
-    np.testing.assert_array_equal(back.coefs_[0], back.network_.weights[0][:-1])
+    np.testing.assert_array_equal(back.coefs_[1], back.network_.weights[1][:-1])  # a view
 
 
 def test_interop_reads_the_estimator_like_sklearns():
@@ -412,9 +460,13 @@ def test_interop_reads_the_estimator_like_sklearns():
 
     X, y = blobs(90)
     clf = MLPClassifier(**FAST).fit(X, y)
-    net = from_sklearn(clf)
-    np.testing.assert_array_equal(net.predict_proba(X), clf.predict_proba(X))
+    net = from_sklearn(clf)  # coefs_ act on raw X: the scaler is folded into the first layer
+    assert clf.network_.scaler is not None and net.scaler is None
+    np.testing.assert_allclose(net.predict_proba(X), clf.predict_proba(X), rtol=1e-9, atol=1e-12)
     np.testing.assert_array_equal(net.predict(X), clf.predict(X))
+    plain = MLPClassifier(**FAST, standardize=False).fit(X, y)
+    np.testing.assert_array_equal(from_sklearn(plain).predict_proba(X), plain.predict_proba(X))
+    assert plain.coefs_[0].base is not None  # views of the network's weights
 
 
 def test_regressor_string_targets_and_classifier_early_stopping_errors_speak_sklearn():

@@ -57,6 +57,10 @@ class DataError(ChainruleError, ValueError):
     """Data that cannot be used as is: a bad CSV cell, a ragged row, a NaN, mismatched lengths."""
 
 
+class DataWarning(UserWarning):
+    """Data chainrule can use but you should know about: an unseen category, an ID-like column."""
+
+
 # -- training: the loop, optimizers and schedules --------------------------------------------------
 
 

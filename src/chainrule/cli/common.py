@@ -11,24 +11,27 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import re
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from chainrule.data.datasets import Dataset
 from chainrule.data.labels import _show
+from chainrule.data.preprocess import drop_missing_target, target_values
+from chainrule.data.table import Table
+from chainrule.data.table import read_table as read_typed_table
 from chainrule.data.tables import (
     _detect_delimiter,
     _is_number,
     _number,
     _parse_target,
     _ragged,
-    load_csv,
     read_lines,
 )
-from chainrule.errors import DataError, UsageError
+from chainrule.errors import DataError, DataWarning, UsageError
 from chainrule.nn.protocol import Network
 
 
@@ -57,6 +60,27 @@ def check_out(out: str | os.PathLike[str] | None, *inputs: str | os.PathLike[str
             raise UsageError(f"{out} is also an input of this command; write elsewhere")
 
 
+#: what the floors below say in Python's words, and the same in the command line's
+CLI_WORDS = (
+    ("make it the target with target=...", "make it the target with --target"),
+    ("Pass target= one of these names", "Pass --target with one of these names"),
+    ("sample=None explains the whole batch", "--row all explains every row"),
+    ("; pass validation=(X_val, y_val) or None", "; use --validation 0 --no-early-stopping"),
+    ("validation=", "--validation "),
+    ("test_size", "--test-size"),
+    ("use unknown='warn' to encode it", "train without --strict to encode it"),
+    ("task='", "--task '"),
+)
+
+
+def cli_words(message: str) -> str:
+    """``message`` with keyword arguments (``target=``, ``task='binary'``) put as the command
+    line's flags: the last safeguard before a message from a floor below reaches the user."""
+    for python, flag in CLI_WORDS:
+        message = message.replace(python, flag)
+    return re.sub(r"--task '(\w+)'", r"--task \1", message)
+
+
 def note(message: str) -> None:
     """A remark for the user that is not the command's output: to stderr."""
     print(message, file=sys.stderr)
@@ -71,17 +95,6 @@ def target_option(text: str | None) -> str | int | None:
         return int(stripped)
     except ValueError:
         return text
-
-
-def load_labelled_csv(path: str, target: str | int | None, task: str | None = None) -> Dataset:
-    """``load_csv``, where a numeric ``--target`` is a column name if the file has one so named."""
-    if isinstance(target, int):
-        try:
-            return load_csv(path, target=str(target), task=task)
-        except DataError as err:
-            if "no target column" not in str(err):
-                raise
-    return load_csv(path, target=target, task=task)
 
 
 # ---------------------------------------------------------------- a model's columns
@@ -154,6 +167,8 @@ def read_features(path: str, net: Network, target: str | int | None = None) -> n
     is left out if the file has it, as are columns the model does not know. Errors name the
     file, the line and the column.
     """
+    if net.preprocessor is not None:
+        return transform(net.preprocessor, _model_table(path, net, target))
     header, rows, numbers, where = read_table(path)
     if net.feature_names is not None and not any(name in header for name in net.feature_names):
         raise DataError(
@@ -215,6 +230,8 @@ def read_labelled(
     ``y`` holds the model's class labels (checked: a label the model does not know is an error
     naming its line) or, for regression, the target values.
     """
+    if net.preprocessor is not None:
+        return _read_labelled_table(path, net, target_option(target_text))
     header, rows, numbers, where = read_table(path)
     t = target_index(header, target_option(target_text), net, where, required=True)
     X = _features(path, net, header, rows, numbers, t, where)
@@ -231,6 +248,55 @@ def read_labelled(
             "command reads one target column"
         )
     # a model saved without class labels predicts class indices: 0/1, or 0..n_outputs − 1
+    classes = net.classes if net.classes is not None else np.arange(max(2, net.n_outputs))
+    return X, match_labels(raw, classes, at)
+
+
+def transform(preprocessor: Any, table: Table) -> np.ndarray:
+    """``preprocessor.transform(table)``; what it warns of (an unseen category) is a note."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataWarning)
+        X = np.asarray(preprocessor.transform(table), dtype=np.float64)
+    for warning in caught:
+        if issubclass(warning.category, DataWarning):
+            note(f"warning: {warning.message}")
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+    return X
+
+
+def _model_table(path: str, net: Network, target: str | int | None) -> Table:
+    """A table file read for a model with a preprocessor: its input columns are found by name
+    (any order); the target and other columns are left out, with a note for the others."""
+    table = read_typed_table(path)
+    t = target_index(table.names, target, net, table.source, required=False)
+    used = set(net.preprocessor.input_names)
+    extra = [n for j, n in enumerate(table.names) if j != t and n not in used]
+    if extra:
+        note(f"{table.source}: ignoring the column(s) {_show(extra)}, which the model does not use")
+    return table
+
+
+def _read_labelled_table(
+    path: str, net: Network, target: str | int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(X, y) for a model with a preprocessor: rows with a missing target are left out."""
+    table = read_typed_table(path)
+    name = table.names[target_index(table.names, target, net, table.source, required=True)]
+    table, n_dropped = drop_missing_target(table, name)
+    if n_dropped:
+        note(f"{table.source}: left out {n_dropped} row(s) whose target {name!r} is missing")
+    if table.n_rows == 0:
+        raise DataError(f"{table.source}: no row has a target {name!r} to score against")
+    X = transform(net.preprocessor, table)
+    raw = target_values(table.column(name))
+    at = [f"{table.where(i)}, column {name!r}" for i in range(table.n_rows)]
+    if net.task == "regression":
+        if raw.dtype.kind not in "iuf":
+            raise DataError(f"{at[0]}: the target must hold numbers for this regression model")
+        return X, raw.astype(np.float64)
     classes = net.classes if net.classes is not None else np.arange(max(2, net.n_outputs))
     return X, match_labels(raw, classes, at)
 

@@ -14,6 +14,7 @@ header is row 0), as in the explanation's "Sample" line; ``--row all`` explains 
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Any
 
 from chainrule import load
@@ -69,7 +70,18 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("give the labelled data to explain the weight on: --data FILE.csv")
         net = load(args.model)
         X, y = read_labelled(args.data, net, args.target)
-    ex = explain(net, X, y, weight=args.weight, sample=sample, lr=args.lr)
+    if sample is not None and not -len(X) <= sample < len(X):
+        raise UsageError(
+            f"--row {sample} is out of range: the data has {len(X)} row(s) (0..{len(X) - 1}; "
+            "--row all explains every row)"
+        )
+    if not (math.isfinite(args.lr) and args.lr > 0):
+        raise UsageError(f"--lr {args.lr}: the learning rate must be a number > 0")
+    try:
+        ex = explain(net, X, y, weight=args.weight, sample=sample, lr=args.lr)
+    except (ValueError, TypeError) as err:  # a bad --weight, in the explainer's words
+        text = str(err).removeprefix("explain: ")
+        raise UsageError(f"--{text}" if text.startswith("weight ") else text) from None
     text = render(ex, args.format)
     if args.out is None:
         print(text)

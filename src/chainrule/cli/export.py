@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from chainrule import load
-from chainrule.cli.common import check_out
+from chainrule.cli.common import UsageError, check_out
 from chainrule.io.onnx_export import DEFAULT_OPSET, to_onnx
 
 
@@ -38,6 +38,12 @@ def run(args: argparse.Namespace) -> int:
     """
     check_out(args.out, args.model)
     net = load(args.model)
+    if net.preprocessor is not None:
+        raise UsageError(
+            f"{args.model}: this model encodes and fills in its table columns (a preprocessor: "
+            f"{', '.join(net.preprocessor.input_names)}), and ONNX export of preprocessing is not "
+            "supported yet; export a model trained on numeric columns with nothing missing"
+        )
     written = to_onnx(net, args.out)
     print(summary(net, written))
     if net.classes is not None:

@@ -4,6 +4,8 @@ Runs :func:`~chainrule.gradcheck` on ``net.error_function(X, y)``: the engine's 
 layer against central differences, in float64. With a CSV file, on its first ``--samples`` rows
 and their targets; without one, on random inputs (standard normal in the standardised space,
 mapped back through the model's scaler) with random targets. Exits 1 if the check fails.
+Weights are named 1-based, as in the lecture and ``chainrule explain``: ``W1[1,1]`` is row 1
+(the first input), column 1 (the first unit) of layer 1; the bias is each W's last row.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ def add_parser(commands: Any) -> None:
         description=(
             "Compare the engine's gradient of the model's error E with respect to every weight "
             "with central finite differences (float64), on a labelled CSV file or on random "
-            "data. Prints the report; exits 1 if any element is off."
+            "data. Prints the report, naming weights 1-based as the lecture and 'chainrule "
+            "explain' do (W1[1,1]: layer 1, first input, first unit; the bias is the last row); "
+            "exits 1 if any element is off."
         ),
         formatter_class=HelpFormatter,
     )
@@ -67,9 +71,36 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         raise_on_failure=False,
     )
-    print(report)
-    print("  (input k is the weights W(k+1), bias last row)")
+    print(describe(report))
     return 0 if report.passed else 1
+
+
+def describe(report: Any) -> str:
+    """The report with the weights named as the lecture names them, 1-based: input 0 is W1, and
+    its element (0, 0) is ``W1[1,1]`` (rows are inputs, the bias last; columns are units)."""
+    head = "gradcheck passed" if report.passed else "gradcheck FAILED"
+    lines = [
+        f"{head} (central differences in float64, step {report.eps:g}; an element is off beyond "
+        f"{report.atol:g} + {report.rtol:g} × |numeric|):"
+    ]
+    for check in report.inputs:
+        k = check.position + 1
+        status = "ok" if check.passed else f"FAILED at {check.failures} element(s)"
+        lines.append(
+            f"  W{k} {check.shape[0]}×{check.shape[1]}: {status}; {check.checked}/{check.total} "
+            f"weights checked; worst abs error {check.max_abs_err:.3g} at "
+            f"{_name(k, check.max_abs_at)} (engine {check.engine_at_worst:.10g}, numeric "
+            f"{check.numeric_at_worst:.10g}); worst rel error {check.max_rel_err:.3g} at "
+            f"{_name(k, check.max_rel_at)}"
+        )
+    lines.append(
+        "  (weights numbered from 1, as in the lecture: W<layer>[<row>,<column>], bias last)"
+    )
+    return "\n".join(lines)
+
+
+def _name(k: int, at: tuple[int, ...]) -> str:
+    return f"W{k}[{','.join(str(i + 1) for i in at)}]"
 
 
 def as_float64(net: Any) -> Any:
@@ -79,7 +110,7 @@ def as_float64(net: Any) -> Any:
     copy = from_config(
         {**net.get_config(), "dtype": "float64"}, [W.astype(np.float64) for W in net.weights]
     )
-    for attr in ("classes", "scaler", "feature_names", "target_name"):
+    for attr in ("classes", "scaler", "preprocessor", "feature_names", "target_name"):
         setattr(copy, attr, getattr(net, attr))
     return copy
 

@@ -44,7 +44,13 @@ def run(args: argparse.Namespace) -> int:
     shown = "(not named)" if names is None else ", ".join(names[:12])
     more = f", … ({len(names)} in all)" if names is not None and len(names) > 12 else ""
     print(f"features: {net.n_features}: {shown}{more}")
-    print(f"scaler:   {describe_scaler(net.scaler)}")
+    if net.preprocessor is not None:
+        columns = net.preprocessor.input_names
+        print(f"columns:  {len(columns)} read from a table: {', '.join(columns)}")
+        for line in net.preprocessor.describe():
+            print(f"  {line}")
+    else:
+        print(f"scaler:   {describe_scaler(net.scaler)}")
     for line in describe_history(net.history):
         print(line)
     return 0

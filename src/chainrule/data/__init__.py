@@ -4,8 +4,10 @@ This floor owns reading tables (:mod:`~chainrule.data.tables`: CSV files, arrays
 the bundled and generated datasets and the :class:`Dataset` that holds one
 (:mod:`~chainrule.data.datasets`), the checks of X and y that every entry point runs
 (:mod:`~chainrule.data.checks`), class labels and tasks (:mod:`~chainrule.data.labels`), the
-train/test split (:mod:`~chainrule.data.splits`), and the scaling of features and of regression
-targets (:mod:`~chainrule.data.scaling`: :class:`Standardizer`, :class:`TargetScaler`).
+train/test split (:mod:`~chainrule.data.splits`), the scaling of features and of regression
+targets (:mod:`~chainrule.data.scaling`: :class:`Standardizer`, :class:`TargetScaler`), typed
+tables with missing values (:mod:`~chainrule.data.table`: :class:`Table`, :func:`read_table`)
+and the preprocessing a model keeps (:mod:`~chainrule.data.preprocess`: :class:`Preprocessor`).
 It may import NumPy, :mod:`chainrule.engine` (only to convert to float arrays) and
 :mod:`chainrule.errors`; never nn, io, training or anything above (``lint-imports`` checks).
 """
@@ -22,17 +24,28 @@ from chainrule.data.datasets import (
     make_xor,
 )
 from chainrule.data.labels import TASKS, decode_labels, detect_task, encode_labels
+from chainrule.data.preprocess import (
+    Preprocessor,
+    drop_missing_target,
+    id_like_columns,
+    target_values,
+)
 from chainrule.data.scaling import Standardizer, TargetScaler, mean_std
 from chainrule.data.splits import train_test_split
+from chainrule.data.table import DEFAULT_NA_VALUES, Column, Table, read_table, table_from_frame
 from chainrule.data.tables import as_arrays, load_csv, read_lines
 from chainrule.errors import DataError
 
 __all__ = [
     "DATASETS",
+    "DEFAULT_NA_VALUES",
     "TASKS",
+    "Column",
     "DataError",
     "Dataset",
+    "Preprocessor",
     "Standardizer",
+    "Table",
     "TargetScaler",
     "all_finite",
     "as_arrays",
@@ -40,8 +53,10 @@ __all__ = [
     "check_targets",
     "decode_labels",
     "detect_task",
+    "drop_missing_target",
     "encode_labels",
     "encode_targets",
+    "id_like_columns",
     "load_csv",
     "load_dataset",
     "make_blobs",
@@ -51,5 +66,8 @@ __all__ = [
     "make_xor",
     "mean_std",
     "read_lines",
+    "read_table",
+    "table_from_frame",
+    "target_values",
     "train_test_split",
 ]

@@ -13,6 +13,7 @@ A chainrule model file (conventionally ``*.chainrule``) is a NumPy ``.npz`` arch
         "classes": ["benign", "malignant"] | null,   "classes_dtype": "<U9" | null,
         "feature_names": [...] | null,              "target_name": "label" | null,
         "scaler": {"mean": [...], "scale": [...], "dtype": "float64"} | null,
+        "preprocessor": {"format": "chainrule.preprocess", ...} | absent,
         "history": {"loss": [...], "val_loss": [...], ...} | null
       }
 
@@ -41,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.data.preprocess import Preprocessor
 from chainrule.data.scaling import Standardizer
 from chainrule.errors import ModelFileError
 from chainrule.io.atomic import atomic_write
@@ -70,7 +72,8 @@ _READ_ERRORS = (
 
 
 def save(net: Network, path: str | os.PathLike[str], history: Any = None) -> Path:
-    """Write ``net`` (weights, architecture, classes, scaler, history) to ``path`` atomically.
+    """Write ``net`` (weights, architecture, classes, scaler, preprocessor, history) to ``path``
+    atomically.
 
     ``history`` defaults to ``net.history`` when ``fit`` left one. Returns the path written.
     """
@@ -111,6 +114,8 @@ def save(net: Network, path: str | os.PathLike[str], history: Any = None) -> Pat
         "scaler": None if net.scaler is None else net.scaler.to_dict(),
         "history": history,
     }
+    if net.preprocessor is not None:  # absent otherwise, so older readers see the same file
+        meta["preprocessor"] = net.preprocessor.to_dict()
     text = json.dumps(meta, ensure_ascii=False, allow_nan=False, default=_json_default)
     arrays = {"meta": np.frombuffer(text.encode("utf-8"), dtype=np.uint8)}
     arrays.update({f"W{k}": W for k, W in enumerate(net.weights, start=1)})
@@ -160,7 +165,24 @@ def load(path: str | os.PathLike[str]) -> Sequential:
     except (ValueError, TypeError, KeyError) as err:
         raise ModelFileError(f"{path}: the architecture in the file is not valid: {err}") from None
     _restore_extras(path, net, meta)
+    net.preprocessor = _restore_preprocessor(path, net, meta.get("preprocessor"))
     return net
+
+
+def _restore_preprocessor(path: Path, net: Network, stored: Any) -> Preprocessor | None:
+    """The stored :class:`Preprocessor`, checked against the network's inputs; None if none."""
+    if stored is None:
+        return None
+    try:
+        pre = Preprocessor.from_dict(stored)
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError) as err:
+        raise ModelFileError(f"{path}: the stored preprocessing is not valid: {err}") from None
+    if len(pre.output_names) != net.n_features:
+        raise ModelFileError(
+            f"{path}: the stored preprocessing makes {len(pre.output_names)} inputs for a network "
+            f"with {net.n_features}"
+        )
+    return pre
 
 
 def _member_sizes(path: Path, archive: zipfile.ZipFile) -> dict[str, int]:

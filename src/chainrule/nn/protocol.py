@@ -25,6 +25,7 @@ loss                 explain (core), io (onnx_export)
 task                 io (modelfile, interop, onnx_export), training (prepare)
 classes, scaler,     io (modelfile, interop, torch_io, onnx_export), training (prepare, plots)
 feature_names        (``feature_names`` also explain)
+preprocessor         io (modelfile): a fitted ``chainrule.data.Preprocessor`` or None
 target_name          io (modelfile, torch_io, onnx_export)
 history              io (modelfile), training (trainer)
 metadata             io (modelfile)
@@ -85,6 +86,7 @@ class Network(Protocol):
 
     classes: np.ndarray | None
     scaler: Any
+    preprocessor: Any
     feature_names: list[str] | None
     target_name: str | None
     history: Any

@@ -88,11 +88,14 @@ class Sequential:
             before the first layer (``fit(..., standardize=True)`` sets it), so a saved model
             predicts from raw inputs. The network's weights, traces and explanations see the
             standardised inputs.
+        preprocessor: ``None``, or a fitted :class:`~chainrule.data.Preprocessor`: a table to
+            the inputs, its ``output_names`` (= ``feature_names``); callers apply it, not the net.
         feature_names: ``None`` or the input columns' names (set from a CSV or a DataFrame).
     """
 
     classes: np.ndarray | None = None
     scaler: Any = None
+    preprocessor: Any = None
     feature_names: list[str] | None = None
     target_name: str | None = None
     #: what ``fit`` recorded (a :class:`~chainrule.train.History`, or a dict from a model file)
@@ -230,16 +233,14 @@ class Sequential:
             return yhat[:, 0] if self.n_outputs == 1 else yhat
         if self.classes is None or task == "multilabel":
             return labels
-        named: np.ndarray = self.classes[labels]
-        return named
+        return np.asarray(self.classes[labels])
 
     # -- the error and its gradient --------------------------------------------------------------
     def check_X(self, X: Any, what: str = "X") -> np.ndarray:
         """``X`` checked, converted to the network's dtype and standardised if a scaler is set."""
         Xv = check_X(X, self.n_features, self.dtype, what)
-        if self.scaler is not None:
-            Xv = np.asarray(self.scaler.transform(Xv), dtype=self.dtype)
-        return Xv
+        scaled = Xv if self.scaler is None else self.scaler.transform(Xv)
+        return np.asarray(scaled, dtype=self.dtype)
 
     def check_data(
         self, X: Any, y: Any, sample_weight: Any = None

@@ -139,7 +139,7 @@ STEPS = {steps}
 def main(steps=STEPS, verbose=True):
     {data}
     X_train, X_test, y_train, y_test = cr.train_test_split(
-        ds.X, ds.y, test_size={test_ratio!r}, seed=SEED
+        ds.X, ds.y, test_size={test_ratio!r}, seed=SEED, stratify=ds.task != "regression"
     )
     {targets}
 

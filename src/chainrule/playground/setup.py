@@ -214,7 +214,11 @@ def make_data(config: Config, uploaded: Dataset | None) -> Data:
             raise ConfigError(f"cannot make the {config.dataset} data: {err}", "dataset") from None
     try:
         X_train, X_test, y_train, y_test = train_test_split(
-            ds.X, ds.y, test_size=config.test_ratio, seed=config.seed
+            ds.X,
+            ds.y,
+            test_size=config.test_ratio,
+            seed=config.seed,
+            stratify=ds.task != "regression",
         )
     except ValueError as err:
         raise ConfigError(f"cannot split the data: {err}", "test_ratio") from None

@@ -2,7 +2,9 @@
 
 This floor owns the two estimators (:mod:`~chainrule.sklearn.estimators`) and what they share
 (:mod:`~chainrule.sklearn.base`: scikit-learn's parameters stored verbatim and checked at fit,
-the network built at the first fit, the optimizer, and the call to chainrule's ``fit``). They
+the network built at the first fit, the optimizer, and the call to chainrule's ``fit``), what X
+they accept and how it is scaled or preprocessed (:mod:`~chainrule.sklearn.inputs`), and
+scikit-learn's stopping rule (:mod:`~chainrule.sklearn.stopping`). They
 follow scikit-learn's conventions, pass its estimator checks, and work in ``Pipeline``,
 ``GridSearchCV`` and ``clone``; a fitted estimator's ``network_`` is a
 :class:`chainrule.models.MLP` that can be explained, saved and exported. It may import

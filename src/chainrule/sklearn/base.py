@@ -20,7 +20,7 @@ try:
     from sklearn.base import BaseEstimator
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.utils import check_random_state
-    from sklearn.utils.validation import check_is_fitted, validate_data
+    from sklearn.utils.validation import check_is_fitted, check_X_y, validate_data
 except ImportError as err:  # pragma: no cover - depends on the environment
     raise ImportError(
         "chainrule's scikit-learn estimators need scikit-learn 1.6 or newer (validate_data, "
@@ -30,7 +30,8 @@ except ImportError as err:  # pragma: no cover - depends on the environment
 from chainrule.errors import TrainingError
 from chainrule.models import MLP
 from chainrule.nn.layers import activation_name
-from chainrule.training.callbacks import EarlyStopping
+from chainrule.sklearn import inputs
+from chainrule.sklearn.stopping import NoImprovement
 from chainrule.training.loop import fit as train_fit
 from chainrule.training.optim import get_optimizer
 from chainrule.training.prepare import ValidationSplitError
@@ -67,6 +68,8 @@ class MLPEstimator(BaseEstimator):
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
         n_iter_no_change: int = 10,
+        standardize: bool = True,
+        preprocess: str | None = None,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -88,6 +91,8 @@ class MLPEstimator(BaseEstimator):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.standardize = standardize
+        self.preprocess = preprocess
 
     # -- parameters, checked at fit as scikit-learn does ------------------------------------------
     def _checked_params(self) -> tuple[list[int], str, str]:
@@ -136,7 +141,10 @@ class MLPEstimator(BaseEstimator):
             v = getattr(self, param)
             if not (_real(v) and ok(v)):
                 raise bad(param, need)
-        for param in ("shuffle", "warm_start", "early_stopping", "nesterovs_momentum"):
+        if self.preprocess not in (None, "auto"):
+            raise bad("preprocess", "None or 'auto'")
+        flags = ("shuffle", "warm_start", "early_stopping", "nesterovs_momentum", "standardize")
+        for param in flags:
             if not isinstance(getattr(self, param), bool | np.bool_):
                 raise bad(param, "True or False")
         if not (isinstance(self.verbose, bool | np.bool_) or self.verbose in (0, 1, 2)):
@@ -147,23 +155,18 @@ class MLPEstimator(BaseEstimator):
     def _fit(self, X: Any, y: Any, sample_weight: Any, incremental: bool, classes: Any = None):
         sizes, act, solver = self._checked_params()
         first = not hasattr(self, "network_") or (not incremental and not self.warm_start)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=first,
-            multi_output=True,
-            dtype=(np.float64, np.float32),
-            y_numeric=not self._classifier,
-        )
+        X, y = self._fit_inputs(X, y, first)
         y, n_outputs, output = self._targets(y, first, classes, sample_weight)
         sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         if first:
             self._start([X.shape[1], *sizes, n_outputs], act, output)
+            if self.standardize and self.preprocessor_ is None:  # the net predicts from raw X
+                self.network_.scaler = inputs.weighted_scaler(X, sw)
         n = len(X)
         batch = min(200, n) if self.batch_size == "auto" else min(int(self.batch_size), n)
         self._set_optimizer(solver, batch, sw, n, incremental)
         early = self.early_stopping and not incremental
+        stopping = self._stopping(early)
         try:
             history = train_fit(
                 self.network_,
@@ -173,7 +176,7 @@ class MLPEstimator(BaseEstimator):
                 batch_size=batch,
                 optimizer=self._optimizer,
                 validation=self.validation_fraction if early else None,
-                callbacks=self._stopping(early, incremental),
+                callbacks=[stopping],
                 class_weight=getattr(self, "class_weight", None),
                 sample_weight=sw,
                 shuffle=self.shuffle,
@@ -189,8 +192,30 @@ class MLPEstimator(BaseEstimator):
             ) from None
         n_train = n - (int(np.ceil(self.validation_fraction * n)) if early else 0)
         self.t_ += history.epochs_run * n_train
-        self._record(history, early, incremental)
+        self._no_improvement = (stopping.key, stopping.count, stopping.best_value)
+        self._record(history, early, incremental, stopping.best_value)
         return self
+
+    def _fit_inputs(self, X: Any, y: Any, first: bool) -> tuple[np.ndarray, Any]:
+        """X as float numbers and y, checked as scikit-learn checks them; the preprocessor
+        fitted (first fit with ``preprocess="auto"``) or applied."""
+        if first:
+            use = self.preprocess == "auto" and inputs.needs_preprocessing(X)
+            self.preprocessor_ = None
+        else:
+            use = getattr(self, "preprocessor_", None) is not None
+        if not use:
+            inputs.refuse_non_numeric(type(self).__name__, X)
+            return validate_data(
+                self, X, y, reset=first, multi_output=True, dtype=(np.float64, np.float32),
+                y_numeric=not self._classifier,
+            )  # fmt: skip
+        validate_data(self, X, reset=first, skip_check_array=True)  # names and column count
+        if first:
+            self.preprocessor_, Xt = inputs.fit_preprocessor(X, self.standardize)
+        else:
+            Xt = inputs.transform(self.preprocessor_, X)
+        return check_X_y(Xt, y, multi_output=True, y_numeric=not self._classifier)
 
     def _start(self, sizes: list[int], act: str, output: str) -> None:
         """A new network from ``random_state``, and the fitted attributes back to their start."""
@@ -201,12 +226,16 @@ class MLPEstimator(BaseEstimator):
         if self._classifier and not self._multilabel:
             net.classes = self.classes_
         names = getattr(self, "feature_names_in_", None)
+        net.preprocessor = getattr(self, "preprocessor_", None)  # saved with the network
+        if net.preprocessor is not None:  # the network sees its columns
+            names = net.preprocessor.output_names
         net.feature_names = None if names is None else [str(n) for n in names]
         self.network_ = net
         self.loss_curve_, self.n_iter_, self.t_ = [], 0, 0
         self.validation_loss_curve_ = self.validation_scores_ = None
         self.best_validation_score_ = None
         self._optimizer = None
+        self._no_improvement: tuple[str, int, float | None] = ("loss", 0, None)
 
     def _set_optimizer(
         self, solver: str, batch: int, sw: np.ndarray | None, n: int, incremental: bool
@@ -226,17 +255,17 @@ class MLPEstimator(BaseEstimator):
             self._optimizer = get_optimizer(solver, self.network_.parameters(), **options)
         self._optimizer.weight_decay = decay  # partial_fit: this call's batches and weights
 
-    def _stopping(self, early: bool, incremental: bool) -> list[EarlyStopping]:
-        """The stopping rule: none for partial_fit, else on the validation score or the loss."""
-        tol = float(self.tol)
-        if early:  # as scikit-learn: the validation score (accuracy or R²), best weights back
-            score = "val_accuracy" if self._classifier else "val_r2"
-            return [EarlyStopping(self.n_iter_no_change, tol, monitor=score, mode="max")]
-        if not incremental:  # convergence: the training loss, the last weights kept
-            return [EarlyStopping(self.n_iter_no_change, tol, restore_best=False)]
-        return []
+    def _stopping(self, early: bool) -> NoImprovement:
+        """scikit-learn's stopping rule (:mod:`chainrule.sklearn.stopping`): on the validation
+        score (accuracy or R²) with early stopping, the best epoch's weights restored; else on
+        the training loss, the last weights kept. Its count and best carry over between calls."""
+        monitor = ("val_accuracy" if self._classifier else "val_r2") if early else "loss"
+        carried, count, best = self._no_improvement
+        if carried != monitor:
+            count, best = 0, None
+        return NoImprovement(self.n_iter_no_change, float(self.tol), monitor, early, count, best)
 
-    def _record(self, history: Any, early: bool, incremental: bool) -> None:
+    def _record(self, history: Any, early: bool, incremental: bool, best: Any) -> None:
         self.loss_curve_ = [*self.loss_curve_, *map(float, history.loss)]
         self.loss_ = self.loss_curve_[-1]
         self.n_iter_ += history.epochs_run
@@ -246,8 +275,7 @@ class MLPEstimator(BaseEstimator):
             val_loss = [float(v) for v in history.val_loss]
             self.validation_loss_curve_ = [*(self.validation_loss_curve_ or []), *val_loss]
             self.validation_scores_ = [*(self.validation_scores_ or []), *scores]
-            best = history.best_epoch
-            self.best_validation_score_ = scores[best - 1] if best and scores else None
+            self.best_validation_score_ = best  # the highest score, as scikit-learn's
             self.best_loss_ = None
         else:
             self.best_loss_ = min(self.loss_curve_)
@@ -263,21 +291,40 @@ class MLPEstimator(BaseEstimator):
 
     # -- prediction -------------------------------------------------------------------------------
     def _X(self, X: Any) -> np.ndarray:
+        """X as the network takes it: checked as at fit, through ``preprocessor_`` if any."""
         check_is_fitted(self, "network_")
-        return validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        prep = getattr(self, "preprocessor_", None)
+        if prep is None:
+            inputs.refuse_non_numeric(type(self).__name__, X)
+            return validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        validate_data(self, X, reset=False, skip_check_array=True)
+        return inputs.transform(prep, X)
 
     # -- scikit-learn's view of the network (as its MLP names them) -------------------------------
     @property
     def coefs_(self) -> list[np.ndarray]:
-        """Weights per layer, (n_in, n_out): views of the network's W[:-1]."""
-        check_is_fitted(self, "network_")
-        return [W[:-1] for W in self.network_.weights]
+        """Weights per layer, (n_in, n_out), acting on X as given (as scikit-learn's).
+
+        Views of the network's ``W[:-1]``; except that with a scaler (``standardize=True``) the
+        first layer's come with the scaling z = (x − μ) / σ folded in, as copies:
+        ``coefs_[0] = W1[:-1] / σ[:, None]``.
+        """
+        return [W[:-1] for W in self._sklearn_weights()]
 
     @property
     def intercepts_(self) -> list[np.ndarray]:
-        """Biases per layer, (n_out,): views of the network's bias rows W[-1]."""
+        """Biases per layer, (n_out,): views of the network's bias rows ``W[-1]``; with a
+        scaler, the first is ``W1[-1] − (μ / σ) @ W1[:-1]`` (a copy)."""
+        return [W[-1] for W in self._sklearn_weights()]
+
+    def _sklearn_weights(self) -> list[np.ndarray]:
         check_is_fitted(self, "network_")
-        return [W[-1] for W in self.network_.weights]
+        weights = list(self.network_.weights)
+        scaler = self.network_.scaler
+        if scaler is not None:  # h = ((x − μ) / σ) A + b = x (A / σ) + (b − (μ / σ) A)
+            A, b = weights[0][:-1] / scaler.scale_[:, None], weights[0][-1]
+            weights[0] = np.vstack([A, b - scaler.mean_ @ A])
+        return weights
 
     @property
     def n_layers_(self) -> int:

@@ -22,13 +22,32 @@ How scikit-learn's parameters map onto chainrule's training:
   mean sample weight), bias rows excluded: the same step for every full batch (and for the
   full batch exactly scikit-learn's). With ``solver="adamw"``, alpha is AdamW's decoupled
   decay λ itself (W ← W − lr · λ · W each step), as PyTorch's ``weight_decay``.
-* ``max_iter``: epochs. ``tol`` and ``n_iter_no_change``: training stops when the monitored value
-  has not improved by more than ``tol`` for ``n_iter_no_change`` epochs (a
-  :class:`~chainrule.EarlyStopping`). Without ``early_stopping`` that is the training
-  loss (convergence; the last weights are kept). With ``early_stopping=True`` a stratified
-  ``validation_fraction`` is held out and, as in scikit-learn, the validation score (accuracy,
-  or R²) is monitored and the weights of its best epoch are restored. Reaching ``max_iter``
-  first warns with scikit-learn's ``ConvergenceWarning``, as scikit-learn's MLP does.
+* ``max_iter``: epochs. ``tol`` and ``n_iter_no_change``: scikit-learn's rule exactly
+  (:mod:`chainrule.sklearn.stopping`): an epoch whose monitored value is not better than the
+  best so far by more than ``tol`` adds one to a count, any other resets it, and training stops
+  once the count exceeds ``n_iter_no_change`` (so after ``n_iter_no_change + 1`` such epochs in
+  a row; the same epoch count as scikit-learn's MLP on the same values). Without
+  ``early_stopping`` the value is the training loss (the last weights are kept). With
+  ``early_stopping=True`` a stratified ``validation_fraction`` is held out and the validation
+  score (accuracy, or R²) is monitored; the weights of its best epoch are restored. Reaching
+  ``max_iter`` first warns with scikit-learn's ``ConvergenceWarning``, as scikit-learn's MLP
+  does.
+* ``standardize`` (chainrule's; default True): the network learns from z = (x − μ) / σ, μ and
+  σ per feature from the training X of the first fit (the first ``partial_fit`` batch), and
+  keeps that scaler (``network_.scaler``), so it predicts from raw X. Raw features on very
+  different scales (grams beside millimetres) would otherwise saturate sigmoid and tanh units
+  and stall training. ``coefs_``/``intercepts_`` act on X as given (the scaling folded into
+  the first layer). ``standardize=False`` uses X as given, as scikit-learn's MLP does.
+* ``preprocess`` (chainrule's; default None): X must be numbers, and other columns (text, bool,
+  category, dates) are refused at ``fit`` and at ``predict`` alike, saying what to do. With
+  ``preprocess="auto"``, a table (a pandas/polars DataFrame or an object array) with text or
+  bool columns or missing values gets a :class:`chainrule.data.Preprocessor`, fitted at the
+  first fit and kept as ``preprocessor_`` (None otherwise): missing numbers imputed with the
+  training mean, numbers standardised (as ``standardize`` says), text and bool columns one-hot
+  encoded (an unseen category: all zeros and a warning). ``predict``, ``predict_proba`` and
+  ``score`` apply it; ``network_`` takes ``preprocessor_.transform(table)``'s columns
+  (``network_.feature_names`` names them). Or encode in a ``Pipeline`` with a
+  ``ColumnTransformer``, as with scikit-learn's MLP.
 * ``batch_size="auto"`` is min(200, n_samples); a larger number is clipped to n_samples
   (silently).
 * ``loss_curve_`` is the mean training loss of each epoch as chainrule reports it: the loss
@@ -41,7 +60,6 @@ How scikit-learn's parameters map onto chainrule's training:
 The classifier has one sigmoid output for two classes (``predict_proba`` still gives two
 columns), softmax outputs for more, and one sigmoid output per label for a multi-label y (a 2-D
 0/1 indicator matrix). One class alone is refused with a ValueError (a classifier needs two).
-Inputs are used as given: put a ``StandardScaler`` before the estimator in a ``Pipeline``.
 The network computes in float64.
 """
 
@@ -74,12 +92,16 @@ class MLPClassifier(ClassifierMixin, MLPEstimator):
     Binary y → one sigmoid output and binary cross-entropy; more classes → softmax outputs and
     cross-entropy; a 2-D 0/1 y (multi-label) → one sigmoid output per label. Parameters as
     scikit-learn's ``MLPClassifier`` (see the module docstring for how each maps), plus
-    ``class_weight``.
+    ``standardize`` (default True: scale each feature to mean 0 and deviation 1 on the training
+    X, inside the network), ``preprocess`` (None, or ``"auto"`` for tables with text, bool or
+    missing values) and ``class_weight``.
 
     Attributes:
         classes_: the class labels (sorted); for multi-label y, ``arange(n_labels)``.
         network_: the trained chainrule :class:`~chainrule.MLP` (``classes`` set to ``classes_``).
         n_features_in_, feature_names_in_: the inputs seen at fit (names from a DataFrame).
+        preprocessor_: with ``preprocess="auto"`` and a table that needed it, the fitted
+            :class:`chainrule.data.Preprocessor`; else None.
         loss_curve_: the training loss of each epoch; ``loss_`` the last; ``best_loss_`` the
             lowest (None with early stopping, as in scikit-learn).
         validation_loss_curve_, validation_scores_, best_validation_score_: with early
@@ -118,6 +140,8 @@ class MLPClassifier(ClassifierMixin, MLPEstimator):
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
         n_iter_no_change: int = 10,
+        standardize: bool = True,
+        preprocess: str | None = None,
         class_weight: Any = None,
     ) -> None:
         super().__init__(
@@ -127,6 +151,7 @@ class MLPClassifier(ClassifierMixin, MLPEstimator):
             momentum=momentum, nesterovs_momentum=nesterovs_momentum,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change,
+            standardize=standardize, preprocess=preprocess,
         )  # fmt: skip
         self.class_weight = class_weight
 
@@ -257,12 +282,14 @@ class MLPRegressor(RegressorMixin, MLPEstimator):
 
     Identity output, one unit per target (y may be 2-D for several targets), squared error
     ½ Σₖ (ŷₖ − yₖ)² averaged over samples. Parameters as scikit-learn's ``MLPRegressor``; see
-    the module docstring for how each maps.
+    the module docstring for how each maps, plus ``standardize`` and ``preprocess`` as for
+    :class:`MLPClassifier`. The targets are used as given (scikit-learn's MLPRegressor does not
+    scale them either).
 
     Attributes:
         network_: the trained chainrule :class:`~chainrule.MLP`.
-        n_features_in_, feature_names_in_, loss_curve_, loss_, best_loss_, n_iter_, t_:
-            as for :class:`MLPClassifier`.
+        n_features_in_, feature_names_in_, preprocessor_, loss_curve_, loss_, best_loss_,
+            n_iter_, t_: as for :class:`MLPClassifier`.
         validation_loss_curve_, validation_scores_, best_validation_score_: with early
             stopping, the validation loss and R² of each epoch, and the R² of the restored
             (best) epoch; otherwise None.
