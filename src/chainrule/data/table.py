@@ -266,7 +266,7 @@ def _read_arrow(path: Path, name: str, is_na) -> Table:
         import pyarrow.parquet as parquet
     except ImportError:
         raise DataError(
-            f"{name}: reading {path.suffix} files needs pyarrow: pip install pyarrow "
+            f"{name}: reading {path.suffix} files needs pyarrow: pip install 'chainrule[parquet]' "
             "(or save the table as CSV)"
         ) from None
     try:
