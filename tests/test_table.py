@@ -291,7 +291,7 @@ def test_parquet_needs_pyarrow_or_round_trips(tmp_path):
     path = tmp_path / "t.parquet"
     if importlib.util.find_spec("pyarrow") is None:
         path.write_bytes(b"PAR1")
-        with pytest.raises(DataError, match="pip install pyarrow"):
+        with pytest.raises(DataError, match=r"pip install .chainrule\[parquet\]."):
             read_table(path)
         return
     import pyarrow as pa
