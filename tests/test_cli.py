@@ -729,3 +729,34 @@ def test_a_network_too_large_for_memory_is_one_error_line(capsys, tmp_path, moon
                        "99999999999", "--out", tmp_path / "m.chainrule")  # fmt: skip
     assert code == 1
     assert err.startswith("chainrule train: error: not enough memory") and err.count("\n") == 1
+
+
+# The errors a command-line user meets speak in flags, never in Python's keyword arguments.
+PYTHON_WORDS = re.compile(r"\b(target|sample|stratify|test_size|validation|task|unknown)=")
+
+
+def _cli_words_cases(tmp_path):
+    three = tmp_path / "three.csv"
+    write_csv(three, ["x", "y"], [[i, "abc"[i % 3]] for i in range(30)])
+    one_of_a_class = tmp_path / "lonely.csv"
+    write_csv(one_of_a_class, ["x", "y"], [[i, "a" if i else "b"] for i in range(10)])
+    labels = tmp_path / "labels.csv"
+    write_csv(labels, ["x", "y"], [[i, "cat" if i % 2 else "dog"] for i in range(20)])
+    tiny = tmp_path / "tiny.csv"
+    write_csv(tiny, ["x", "y"], [[i, i % 2] for i in range(4)])
+    return [
+        ("train", str(three), "--task", "binary"),
+        ("train", str(one_of_a_class)),
+        ("train", str(labels), "--task", "regression"),
+        ("train", str(tiny), "--validation", "0.9"),
+        ("train", str(three), "--target", "nope"),
+    ]
+
+
+def test_errors_are_in_the_command_lines_words(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for args in _cli_words_cases(tmp_path):
+        code, _, err = run(capsys, *args)
+        assert code != 0, args
+        assert "chainrule train: error: " in err and "Traceback" not in err, err
+        assert not PYTHON_WORDS.search(err), f"{args}: {err}"

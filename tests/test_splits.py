@@ -133,7 +133,7 @@ def test_other_errors_say_what_to_do():
     with pytest.raises(DataError, match="X has 10 rows but y has 9"):
         train_test_split(X, y[:9])
     for bad in (1.5, 1.0, 10, -1, True, "0.2"):
-        with pytest.raises(DataError, match="test_size"):
+        with pytest.raises(DataError, match="test part"):
             train_test_split(X, y, test_size=bad)
     with pytest.raises(DataError, match="leaves none for training"):
         train_test_split(X, y, test_size=0.99, stratify=False)

@@ -69,6 +69,7 @@ class ValidationSplitError(TrainingError):
     estimators, whose parameter is ``validation_fraction``, put it in their own words)."""
 
     def __init__(self, validation: float, reason: str) -> None:
+        self.validation, self.detail = validation, reason
         self.reason = f"validation={validation} {reason}"
         super().__init__(f"fit: {self.reason}; pass validation=(X_val, y_val) or None")
 

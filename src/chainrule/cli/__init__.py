@@ -36,7 +36,6 @@ import sys
 from collections.abc import Sequence
 
 from chainrule.cli import evaluate, explain, export, gradcheck, info, playground, predict, train
-from chainrule.cli.common import cli_words
 from chainrule.errors import ChainruleError
 from chainrule.version import __version__
 
@@ -85,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{name}: error: {err}", file=sys.stderr)
         return 1
     except (ChainruleError, ValueError, IndexError) as err:  # the user's data, options, model
-        print(f"{name}: error: {cli_words(str(err))}", file=sys.stderr)
+        print(f"{name}: error: {err}", file=sys.stderr)
         return 2
     except OSError as err:  # a file that cannot be read or written
         where = f"{err.filename}: " if err.filename else ""

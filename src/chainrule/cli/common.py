@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import re
 import sys
 import warnings
 from pathlib import Path
@@ -58,27 +57,6 @@ def check_out(out: str | os.PathLike[str] | None, *inputs: str | os.PathLike[str
     for given in inputs:
         if given is not None and path.exists() and Path(given).exists() and path.samefile(given):
             raise UsageError(f"{out} is also an input of this command; write elsewhere")
-
-
-#: what the floors below say in Python's words, and the same in the command line's
-CLI_WORDS = (
-    ("make it the target with target=...", "make it the target with --target"),
-    ("Pass target= one of these names", "Pass --target with one of these names"),
-    ("sample=None explains the whole batch", "--row all explains every row"),
-    ("; pass validation=(X_val, y_val) or None", "; use --validation 0 --no-early-stopping"),
-    ("validation=", "--validation "),
-    ("test_size", "--test-size"),
-    ("use unknown='warn' to encode it", "train without --strict to encode it"),
-    ("task='", "--task '"),
-)
-
-
-def cli_words(message: str) -> str:
-    """``message`` with keyword arguments (``target=``, ``task='binary'``) put as the command
-    line's flags: the last safeguard before a message from a floor below reaches the user."""
-    for python, flag in CLI_WORDS:
-        message = message.replace(python, flag)
-    return re.sub(r"--task '(\w+)'", r"--task \1", message)
 
 
 def note(message: str) -> None:

@@ -164,9 +164,9 @@ def train(net: MLP, X: np.ndarray, y: np.ndarray, args: argparse.Namespace) -> A
     try:
         return fit(net, X, y, args)
     except ValidationSplitError as err:  # in the command line's words
-        reason = err.reason.replace("validation=", "--validation ", 1)
         raise UsageError(
-            f"{reason}; use a larger training part, or --validation 0 --no-early-stopping"
+            f"--validation {err.validation} {err.detail}; use a larger training part, or "
+            "--validation 0 --no-early-stopping"
         ) from None
 
 

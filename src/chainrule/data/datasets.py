@@ -120,20 +120,20 @@ class Dataset:
         if task == "regression":
             if y.dtype.kind not in "iuf":
                 raise DataError(
-                    f"task='regression' needs numbers, but the target holds {_show(y, 3)}; "
-                    "use task='classification' for labels"
+                    f"the task 'regression' needs numbers, but the target holds {_show(y, 3)}; "
+                    "use the task 'classification' for labels"
                 )
             return cls(X, y.astype(np.float64), names, target_name, None, task)
         indices, classes = encode_labels(y)
         if len(classes) < 2:
             raise DataError(
                 f"the target holds one value, {_show(classes)}, in all {len(y)} samples; "
-                "classification needs at least 2 classes (task='regression' for a quantity)"
+                "classification needs at least 2 classes (the task 'regression' is for a quantity)"
             )
         if task == "binary" and len(classes) > 2:
             raise DataError(
-                f"task='binary' but the target has {len(classes)} classes ({_show(classes)}); "
-                "use task='multiclass'"
+                f"the task 'binary' is for 2 classes but the target has {len(classes)} classes "
+                f"({_show(classes)}); use the task 'multiclass'"
             )
         if task == "classification":
             task = "binary" if len(classes) == 2 else "multiclass"

@@ -131,8 +131,8 @@ class Preprocessor:
             i = unseen[0]
             raise DataError(
                 f"{table.where(i)}, column {col.name!r}: {keys[i]!r} is not one of the "
-                f"categories seen in training ({_show(spec['categories'])}); fix the cell, or "
-                "use unknown='warn' to encode it as all zeros"
+                f"categories seen in training ({_show(spec['categories'])}); fix the cell (this "
+                "model refuses unknown categories; one fitted to warn encodes them as all zeros)"
             )
         if unseen:
             values = list(dict.fromkeys(keys[i] for i in unseen))

@@ -77,13 +77,13 @@ def _n_test(test_size: Any, n: int, where: str) -> int:
         n_test = math.ceil(float(test_size) * n)
     else:
         raise DataError(
-            f"{where}test_size must be a fraction in [0, 1) or a number of samples below the "
+            f"{where}the test part must be a fraction in [0, 1) or a number of samples below the "
             f"{n} there are; got {test_size!r}"
         )
     if n_test >= n:
         raise DataError(
             f"{where}a test part of {test_size!r} of {n} samples leaves none for training; use "
-            "a smaller test_size"
+            "a smaller test part"
         )
     return n_test
 
