@@ -253,3 +253,21 @@ def test_a_damaged_stored_preprocessor_is_a_model_file_error_naming_the_file(tmp
     path = net.save(tmp_path / "bad.chainrule")
     with pytest.raises(cr.ModelFileError, match=r"bad\.chainrule: the stored preprocessing"):
         cr.load(path)
+
+
+def test_the_missing_value_tokens_of_training_are_kept_for_new_files(capsys, tmp_path):
+    sizes = np.linspace(-2, 2, 80)
+    colours = ["red", "blue"] * 40
+    rows = [
+        [c, f"{s:.3f}" if i % 7 else "-", "cat" if (c == "red") != (s > 0) else "dog"]
+        for i, (c, s) in enumerate(zip(colours, sizes, strict=True))
+    ]
+    data = write_csv(tmp_path / "dash.csv", ["colour", "size", "label"], rows)
+    model = tmp_path / "m.chainrule"
+    code, _, err = train(capsys, data, model, "--na-values", "-", "-q")
+    assert code == 0, err
+    assert cr.load(model).preprocessor.na_values == ["-"]
+    new = write_csv(tmp_path / "new.csv", ["colour", "size"], [["red", "-"], ["blue", "1.5"]])
+    code, out, err = run(capsys, "predict", model, new)
+    assert code == 0, err  # "-" is a missing size here too, imputed, not a bad number
+    assert len(out.splitlines()) == 3

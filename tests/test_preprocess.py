@@ -304,3 +304,17 @@ def test_yes_no_cells_meet_the_training_categories_whatever_kind_they_read_as():
     X = prep.transform(_table(answer=["no", "yes"]))
     assert prep.output_names == ["answer=maybe", "answer=no", "answer=yes"]
     assert X.tolist() == [[0, 1, 0], [0, 0, 1]]
+
+
+def test_the_missing_value_tokens_round_trip_and_are_checked():
+    table = table_from_frame({"a": np.array([1.0, np.nan, 3.0]), "c": np.array(["x", "y", "x"])})
+    prep = Preprocessor(na_values=["-", "n/a"]).fit(table)
+    back = Preprocessor.from_dict(json.loads(json.dumps(prep.to_dict())))
+    assert back.na_values == ["-", "n/a"]
+    assert Preprocessor().fit(table).to_dict()["na_values"] is None
+    d = prep.to_dict()
+    del d["na_values"]  # a file written before the field existed
+    assert Preprocessor.from_dict(d).na_values is None
+    for bad in ("-", ["-", 3]):
+        with pytest.raises(DataError, match="na_values"):
+            Preprocessor.from_dict({**prep.to_dict(), "na_values": bad})

@@ -247,8 +247,9 @@ def transform(preprocessor: Any, table: Table) -> np.ndarray:
 
 def _model_table(path: str, net: Network, target: str | int | None) -> Table:
     """A table file read for a model with a preprocessor: its input columns are found by name
-    (any order); the target and other columns are left out, with a note for the others."""
-    table = read_typed_table(path)
+    (any order), its cells read as missing as in training; the target and other columns are left
+    out, with a note for the others."""
+    table = read_typed_table(path, na_values=net.preprocessor.na_values)
     t = target_index(table.names, target, net, table.source, required=False)
     used = set(net.preprocessor.input_names)
     extra = [n for j, n in enumerate(table.names) if j != t and n not in used]
@@ -261,7 +262,7 @@ def _read_labelled_table(
     path: str, net: Network, target: str | int | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """(X, y) for a model with a preprocessor: rows with a missing target are left out."""
-    table = read_typed_table(path)
+    table = read_typed_table(path, na_values=net.preprocessor.na_values)
     name = table.names[target_index(table.names, target, net, table.source, required=True)]
     table, n_dropped = drop_missing_target(table, name)
     if n_dropped:

@@ -124,7 +124,12 @@ def from_file(args: argparse.Namespace) -> TrainingData:
     pre = None
     if not numeric:
         unknown = "error" if args.strict else "warn"
-        pre = Preprocessor(impute=args.impute, indicators=args.missing_indicators, unknown=unknown)
+        pre = Preprocessor(
+            impute=args.impute,
+            indicators=args.missing_indicators,
+            unknown=unknown,
+            na_values=na_values,
+        )
         pre.fit(training, features)
         report += pre.describe()
     else:

@@ -59,6 +59,8 @@ class Preprocessor:
             (σ = 1 for a constant column). Indicator and one-hot columns are never scaled.
         unknown: "warn" (an all-zero code and a DataWarning) or "error" for a category that was
             not seen in training.
+        na_values: the cells read as missing when the training table was read (None: the
+            defaults, ``DEFAULT_NA_VALUES``); kept so that new files are read the same way.
 
     After :meth:`fit`: ``input_names`` (the feature columns, in order) and ``output_names`` (the
     columns of X, e.g. ``"bill_length_mm"``, ``"age (missing)"``, ``"island=Dream"``).
@@ -66,13 +68,14 @@ class Preprocessor:
 
     def __init__(
         self, *, impute: str = "mean", indicators: bool = False, scale: bool = True,
-        unknown: str = "warn",
+        unknown: str = "warn", na_values: Sequence[str] | None = None,
     ) -> None:  # fmt: skip
         _choice("impute", impute, ("mean", "median"))
         _choice("unknown", unknown, ("warn", "error"))
         _flag("indicators", indicators)
         _flag("scale", scale)
         self.impute, self.indicators, self.scale, self.unknown = impute, indicators, scale, unknown
+        self.na_values = None if na_values is None else _strings("na_values", na_values)
         self.columns_: list[dict[str, Any]] = []
         self.input_names: list[str] = []
         self.output_names: list[str] = []
@@ -193,6 +196,7 @@ class Preprocessor:
             "format": _ID[0],
             "version": _ID[1],
             **settings,
+            "na_values": None if self.na_values is None else list(self.na_values),
             "columns": columns,
             "output_names": names,
         }
@@ -206,7 +210,7 @@ class Preprocessor:
         absent = [k for k in _SETTINGS if k not in d]
         if absent:
             raise DataError(f"preprocessing: the field(s) {_show(absent)} are missing")
-        prep = cls(**{k: d[k] for k in _SETTINGS})
+        prep = cls(**{k: d[k] for k in _SETTINGS}, na_values=d.get("na_values"))
         columns = d.get("columns")
         if not isinstance(columns, list) or not columns:
             raise DataError("preprocessing: 'columns' must be a non-empty list")
@@ -344,6 +348,14 @@ def _choice(what: str, value: Any, options: tuple[str, ...]) -> None:
 def _flag(what: str, value: Any) -> None:
     if not isinstance(value, bool):
         raise DataError(f"Preprocessor: {what} must be True or False; got {value!r}")
+
+
+def _strings(what: str, value: Any) -> list[str]:
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise DataError(f"Preprocessor: {what} must be a list of strings; got {value!r}")
+    if not all(isinstance(v, str) for v in value):
+        raise DataError(f"Preprocessor: {what} must hold strings only; got {list(value)!r}")
+    return list(value)
 
 
 def _copy(value: Any) -> Any:
