@@ -150,3 +150,15 @@ def test_preprocess_auto_in_a_pipeline_and_clone():
     assert scores.min() > 0.8
     with pytest.raises(ValueError, match="preprocess"):
         MLPClassifier(preprocess="yes").fit(frame, y)
+
+
+def test_a_polars_table_is_preprocessed_like_the_same_pandas_table():
+    pd = pytest.importorskip("pandas")
+    pl = pytest.importorskip("polars")
+    frame, y = _penguin_table(pd)
+    from_pandas = MLPClassifier(**FAST, preprocess="auto").fit(frame, y)
+    from_polars = MLPClassifier(**FAST, preprocess="auto").fit(pl.from_pandas(frame), y)
+    assert from_polars.preprocessor_.output_names == from_pandas.preprocessor_.output_names
+    np.testing.assert_array_equal(
+        from_polars.predict_proba(pl.from_pandas(frame)), from_pandas.predict_proba(frame)
+    )
