@@ -16,6 +16,7 @@ dict of columns. Preprocessing a Table into X is :mod:`chainrule.data.preprocess
 from __future__ import annotations
 
 import datetime
+import io
 import math
 import re
 from collections.abc import Sequence
@@ -31,7 +32,15 @@ from chainrule.data.csvtext import records as split_records
 from chainrule.data.labels import _show
 from chainrule.errors import DataError
 
-__all__ = ["DEFAULT_NA_VALUES", "KINDS", "Column", "Table", "read_table", "table_from_frame"]
+__all__ = [
+    "DEFAULT_NA_VALUES",
+    "KINDS",
+    "Column",
+    "Table",
+    "parse_table",
+    "read_table",
+    "table_from_frame",
+]
 
 DEFAULT_NA_VALUES: tuple[str, ...] = ("", "NA", "NaN", "nan", "null", "None", "?")
 _NA_ANY_CASE = frozenset({"na", "nan", "null", "none"})  # with the default list, in any case
@@ -222,7 +231,29 @@ def read_table(
         raise DataError(f"{name}: a spreadsheet, not a table file; save the sheet as CSV (UTF-8)")
     if path.suffix.lower() in _ARROW:
         return _read_arrow(path, name, is_na)
-    lines = read_text(path, name)
+    return _csv_table(read_text(path, name), name, is_na, delimiter)
+
+
+def parse_table(
+    text: str | bytes, *, source: str = "", na_values: Sequence[str] | None = None,
+    delimiter: str | None = None,
+) -> Table:  # fmt: skip
+    """A CSV file's content already in memory (an upload) read as :func:`read_table` reads the
+    file; ``source`` (a file name) starts every error message. Bytes must be UTF-8 (a BOM is fine).
+    """
+    if isinstance(text, bytes | bytearray):
+        try:
+            text = bytes(text).decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            line = bytes(text)[: err.start].count(b"\n") + 1
+            raise DataError(
+                f"{source}, line {line}: not UTF-8 text ({err.reason}); re-save the file as UTF-8"
+            ) from None
+    lines = list(io.StringIO(text.removeprefix("\ufeff"), newline=""))  # \n, \r\n, \r only
+    return _csv_table(lines, source, _na_test(na_values), delimiter)
+
+
+def _csv_table(lines: list[str], name: str, is_na, delimiter: str | None) -> Table:
     if delimiter is None:
         delimiter = sniff(lines, name)
     elif delimiter not in DELIMITERS:

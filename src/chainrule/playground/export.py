@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from chainrule.data.table import Table
 from chainrule.io.modelfile import save
 from chainrule.playground.session import OUTPUTS, Session, matrix
 
@@ -48,37 +49,43 @@ def data_csv(session: Session, part: str = "train") -> str:
     """The training (or test) rows in the session's order, with a header; the target as labels.
 
     ``chainrule explain <model> --data train.csv --sample n`` then sees row n as the page does.
+    With a preprocessor (an upload with text or missing cells), the rows are the file's own
+    cells (missing ones empty), which the model file's preprocessor reads by column name.
     """
     d = session.data
     ds = d.dataset
     X, y = (d.X_train, d.y_train) if part == "train" else (d.X_test, d.y_test)
     labels = y if ds.classes is None else ds.classes[y]
+    names, rows = ds.feature_names, [[repr(v) for v in row] for row in X.tolist()]
+    upload, split = session.upload, d.split
+    if d.preprocessor is not None and upload is not None and upload.table is not None and split:
+        table = upload.table.take(split.rows_train if part == "train" else split.rows_test)
+        names, rows = table.names, _cells(table)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*ds.feature_names, ds.target_name])
-    for row, label in zip(X.tolist(), labels.tolist(), strict=True):
-        writer.writerow([*(repr(v) for v in row), label])
+    writer.writerow([*names, ds.target_name])
+    for row, label in zip(rows, labels.tolist(), strict=True):
+        writer.writerow([*row, label])
     return out.getvalue()
+
+
+def _cells(table: Table) -> list[list[str]]:
+    """Each row's cells as text that reads back the same: numbers by repr, missing as ""."""
+    columns = []
+    for col in table.columns:
+        show = (lambda v: repr(float(v))) if col.kind == "number" else str
+        missing = col.missing()
+        columns.append(
+            ["" if m else show(v) for v, m in zip(col.values.tolist(), missing, strict=True)]
+        )
+    return [list(row) for row in zip(*columns, strict=True)] if columns else []
 
 
 def script(session: Session) -> str:
     """A Python script that rebuilds this network with chainrule and trains it as the page does."""
     c = session.config
     activation, loss = OUTPUTS[c.output]
-    if c.dataset == "csv":
-        upload = session.data.dataset
-        data = (
-            f"# The uploaded file: save it as {upload_name(session)!r} next to this script.\n"
-            f"ds = cr.load_csv({upload_name(session)!r}, target={upload.target_name!r})"
-        )
-    elif c.dataset == "blobs":
-        data = f"ds = cr.load_dataset('blobs', n={c.n_samples}, n_classes={c.n_classes}, "
-        data += f"std={c.noise!r}, seed=SEED)"
-    elif c.dataset == "spiral":
-        data = f"ds = cr.load_dataset('spiral', n={c.n_samples}, n_classes={c.n_classes}, "
-        data += f"noise={c.noise!r}, seed=SEED)"
-    else:
-        data = f"ds = cr.load_dataset({c.dataset!r}, n={c.n_samples}, noise={c.noise!r}, seed=SEED)"
+    data, split = _data_block(session)
     if c.output == "identity" and session.data.task == "multiclass":
         targets = "one_hot = np.eye(len(ds.classes))\n    "
         targets += "t_train, t_test = one_hot[y_train], one_hot[y_test]"
@@ -90,14 +97,17 @@ def script(session: Session) -> str:
         targets = "t_train, t_test = ds.classes[y_train], ds.classes[y_test]  # labels"
         n_out = "len(ds.classes)" if c.output == "softmax" else "1"
     classes = "" if c.output == "identity" else "    net.classes = ds.classes\n"
-    scaler = "    net.scaler = cr.Standardizer().fit(X_train)\n" if c.standardize else ""
+    scaler = "    net.scaler = cr.Standardizer().fit(X_train)\n" if c.standardized else ""
+    names = "list(ds.feature_names)"
+    if session.data.preprocessor is not None:
+        scaler, names = "    net.preprocessor = pre\n", "list(pre.output_names)"
     steps = max(session.steps, 1)
     return _TEMPLATE.format(
         setup=c.to_dict(),
         steps=steps,
         seed=c.seed,
         data="\n    ".join(data.splitlines()),
-        test_ratio=c.test_ratio,
+        split="\n    ".join(split.splitlines()),
         targets=targets,
         hidden="".join(f"{units}, " for units in c.hidden),
         n_out=n_out,
@@ -106,11 +116,75 @@ def script(session: Session) -> str:
         loss=loss,
         classes=classes,
         scaler=scaler,
+        names=names,
         optimizer=c.optimizer,
         lr=c.lr,
         l2=c.l2,
         batch_size=c.batch_size,
     )
+
+
+def _data_block(session: Session) -> tuple[str, str]:
+    """The script's lines that make ``ds`` and split it into X_train, X_test, y_train, y_test."""
+    c = session.config
+    split = (
+        "X_train, X_test, y_train, y_test = cr.train_test_split(\n"
+        f"    ds.X, ds.y, test_size={c.test_ratio!r}, seed=SEED, "
+        'stratify=ds.task != "regression"\n)'
+    )
+    upload = session.upload
+    if c.dataset == "csv" and upload is not None and upload.table is not None:
+        return _table_block(session, split)
+    if c.dataset == "csv":
+        name, target = upload_name(session), session.data.dataset.target_name
+        return f"ds = cr.load_csv({name!r}, target={target!r})", split
+    if c.dataset == "blobs":
+        data = f"ds = cr.load_dataset('blobs', n={c.n_samples}, n_classes={c.n_classes}, "
+        data += f"std={c.noise!r}, seed=SEED)"
+    elif c.dataset == "spiral":
+        data = f"ds = cr.load_dataset('spiral', n={c.n_samples}, n_classes={c.n_classes}, "
+        data += f"noise={c.noise!r}, seed=SEED)"
+    else:
+        data = f"ds = cr.load_dataset({c.dataset!r}, n={c.n_samples}, noise={c.noise!r}, seed=SEED)"
+    return data, split
+
+
+def _table_block(session: Session, split: str) -> tuple[str, str]:
+    """An upload read as the playground reads it (``read_table``'s reader, rows without a target
+    dropped) and, when the session has one, the preprocessor fitted on the training rows."""
+    upload, c = session.upload, session.config
+    assert upload is not None and upload.table is not None
+    name, target = upload_name(session), session.data.dataset.target_name
+    features = upload.table.names
+    plain = upload.dropped == 0 and session.data.preprocessor is None
+    if plain:  # numbers only, every row has its target: load_csv reads the same
+        return f"# The uploaded file: save it as {name!r} next to this script.\n" + (
+            f"ds = cr.load_csv({name!r}, target={target!r})"
+        ), split
+    data = (
+        f"# The uploaded file: save it as {name!r} next to this script. Missing cells (NA, ...)\n"
+        "# are kept missing; rows without a target are dropped, as the playground does.\n"
+        "from chainrule.data import Preprocessor, drop_missing_target, read_table, target_values\n"
+        f"FEATURES = {features!r}\n"
+        f"table, _ = drop_missing_target(read_table({name!r}), {target!r})\n"
+        f"labels = target_values(table.column({target!r}))\n"
+        "labels = labels.astype(str) if labels.dtype == object else labels\n"
+    )
+    if session.data.preprocessor is None:
+        data += "X = np.column_stack([table.column(n).values.astype(float) for n in FEATURES])\n"
+        return data + f"ds = cr.Dataset.from_arrays(X, labels, FEATURES, {target!r})", split
+    data += f"ds = cr.Dataset.from_arrays(np.zeros((len(labels), 0)), labels, [], {target!r})"
+    scale = session.data.preprocessor.scale
+    split = (
+        "rows_train, rows_test, y_train, y_test = cr.train_test_split(\n"
+        f"    np.arange(len(ds.y)), ds.y, test_size={c.test_ratio!r}, seed=SEED, "
+        'stratify=ds.task != "regression"\n)\n'
+        "features = table.select(FEATURES)\n"
+        f"pre = Preprocessor(scale={scale!r}).fit(features.take(rows_train))  # on training rows\n"
+        "X_train = pre.transform(features.take(rows_train))\n"
+        "X_test = pre.transform(features.take(rows_test))"
+    )
+    return data, split
 
 
 def upload_name(session: Session) -> str:
@@ -138,14 +212,12 @@ STEPS = {steps}
 
 def main(steps=STEPS, verbose=True):
     {data}
-    X_train, X_test, y_train, y_test = cr.train_test_split(
-        ds.X, ds.y, test_size={test_ratio!r}, seed=SEED, stratify=ds.task != "regression"
-    )
+    {split}
     {targets}
 
     sizes = [X_train.shape[1], {hidden}{n_out}]  # inputs, hidden layers, outputs
     net = cr.MLP(sizes, hidden={activation!r}, output={output!r}, loss={loss!r}, seed=SEED)
-{classes}{scaler}    net.feature_names, net.target_name = list(ds.feature_names), ds.target_name
+{classes}{scaler}    net.feature_names, net.target_name = {names}, ds.target_name
     opt = cr.optim.get_optimizer({optimizer!r}, net.parameters(), lr={lr!r}, weight_decay={l2!r})
 
     def batches(n, batch_size):  # each epoch a fresh permutation, cut in order

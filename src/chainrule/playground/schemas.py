@@ -44,7 +44,12 @@ def _config_schema() -> dict[str, Any]:
             "test_ratio": _number("test_ratio"),
             "seed": _number("seed", "integer"),
             "upload": {"type": "string", "nullable": True, "minLength": 1, "maxLength": 64},
-            "standardize": {"type": "boolean", "default": d.standardize},
+            "standardize": {
+                "type": "boolean",
+                "nullable": True,
+                "default": d.standardize,
+                "description": "null: on for an uploaded CSV, off for generated data",
+            },
             "hidden": {
                 "type": "array",
                 "items": units,
@@ -182,6 +187,11 @@ SCHEMAS: dict[str, Any] = {
             "target_name": {"type": "string"},
             "task": {"type": "string", "enum": ["binary", "multiclass", "regression"]},
             "classes": {"type": "array", "nullable": True, "items": {"type": "string"}},
+            "dropped_rows": {
+                "type": "integer",
+                "description": "rows left out because their target is missing",
+            },
+            "notes": {"type": "array", "items": {"type": "string"}},
         },
     },
 }

@@ -30,7 +30,6 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.data.datasets import Dataset
 from chainrule.data.scaling import Standardizer
 from chainrule.explain import explain
 from chainrule.models import MLP
@@ -89,9 +88,10 @@ def grid(extent: list[float], size: int) -> np.ndarray:
 class Session:
     """One setup being trained: its data, network, optimizer, minibatch order and loss history."""
 
-    def __init__(self, config: Config, uploaded: Dataset | None = None, sid: str = "") -> None:
+    def __init__(self, config: Config, uploaded: Upload | None = None, sid: str = "") -> None:
         self.id = sid or secrets.token_urlsafe(9)
-        self.upload_filename: str | None = None  # the CSV's name, for dataset "csv"
+        self.upload = uploaded  # the uploaded CSV, for dataset "csv"
+        self.upload_filename = None if uploaded is None else uploaded.filename
         self.config = config
         self.lock = threading.RLock()
         self.data = make_data(config, uploaded)
@@ -117,7 +117,9 @@ class Session:
             net = MLP(sizes, hidden=c.activation, output=activation, loss=loss, seed=c.seed)
             if c.output != "identity":
                 net.classes = data.dataset.classes
-            if c.standardize:
+            if data.preprocessor is not None:  # it standardises (or not) and encodes
+                net.preprocessor = data.preprocessor
+            elif c.standardized:
                 net.scaler = Standardizer().fit(data.X_train)
             net.feature_names = list(data.dataset.feature_names)
             net.target_name = data.dataset.target_name
@@ -250,6 +252,7 @@ class Session:
             "target_name": ds.target_name,
             "extent": self.extent,
             "points": None,
+            "notes": list(d.notes),
         }
         if self.extent is not None:
             out["points"] = {
@@ -265,7 +268,8 @@ class Session:
             "activations": net.activations,
             "loss": net.loss,
             "output": self.config.output,
-            "standardized": net.scaler is not None,
+            "standardized": net.scaler is not None
+            or (net.preprocessor is not None and net.preprocessor.scale),
         }
 
     # -- the chain rule for one weight ----------------------------------------------------------
@@ -296,10 +300,8 @@ class Store:
                     f"last {self.max_uploads} uploads while it runs); upload the CSV again",
                     "upload",
                 )
-            uploaded = upload.dataset
+            uploaded = upload
         session = Session(config, uploaded)
-        if config.dataset == "csv":
-            session.upload_filename = upload.filename
         with self.lock:
             self.sessions[session.id] = session
             while len(self.sessions) > self.max_sessions:

@@ -7,21 +7,25 @@ data, the train/test split, the initial weights and the order of the minibatches
 
 from __future__ import annotations
 
-import hashlib
 import math
-import re
-import tempfile
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from chainrule.data.datasets import Dataset, load_dataset
+from chainrule.data.preprocess import Preprocessor
 from chainrule.data.splits import train_test_split
-from chainrule.data.tables import load_csv
 from chainrule.errors import ConfigError
+from chainrule.playground.uploads import (  # noqa: F401  (the upload API, from its old place)
+    MAX_FEATURES,
+    MAX_UPLOAD_BYTES,
+    Split,
+    Upload,
+    parse_csv,
+    split_upload,
+)
 
 GENERATED = ("moons", "circles", "xor", "spiral", "blobs")
 DATASETS = (*GENERATED, "csv")
@@ -47,7 +51,6 @@ LIMITS: dict[str, tuple[float, float]] = {
     "batch_size": (1, 2000),
     "l2": (0.0, 1.0),
 }
-MAX_FEATURES = 64  # columns of an uploaded CSV
 
 
 # -- the setup -----------------------------------------------------------------------------------
@@ -62,7 +65,8 @@ class Config:
     test_ratio: float = 0.5
     seed: int = 0
     upload: str | None = None  # the id of an uploaded CSV, for dataset "csv"
-    standardize: bool = False  # z = (x − μ)/σ before the first layer, μ and σ from training data
+    #: z = (x − μ)/σ before the first layer, μ and σ from training data; None: on for an upload
+    standardize: bool | None = None
     hidden: tuple[int, ...] = (4, 4)
     activation: str = "tanh"
     output: str = "sigmoid"
@@ -70,6 +74,11 @@ class Config:
     lr: float = 0.03
     batch_size: int = 10
     l2: float = 0.0
+
+    @property
+    def standardized(self) -> bool:
+        """Whether inputs are standardised: as set, else for an uploaded CSV (None: "auto")."""
+        return self.dataset == "csv" if self.standardize is None else self.standardize
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -107,7 +116,7 @@ class Config:
             test_ratio=_float(d, "test_ratio"),
             seed=_int(d, "seed"),
             upload=upload,
-            standardize=_bool(d, "standardize"),
+            standardize=None if d["standardize"] is None else _bool(d, "standardize"),
             hidden=tuple(_int({"units": u}, "units", f"hidden[{i}]") for i, u in enumerate(hidden)),
             activation=_choice(d, "activation", ACTIVATIONS),
             output=_choice(d, "output", tuple(OUTPUTS)),
@@ -174,6 +183,10 @@ class Data:
     X_test: np.ndarray
     y_test: np.ndarray
     dataset: Dataset
+    #: an upload's split: its Preprocessor (None: numbers as they are), rows and notes
+    preprocessor: Preprocessor | None = None
+    split: Split | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def task(self) -> str:
@@ -201,17 +214,22 @@ def generated_dataset(config: Config) -> Dataset:
     return load_dataset(c.dataset, **options)
 
 
-def make_data(config: Config, uploaded: Dataset | None) -> Data:
-    """The setup's dataset, split by ``train_test_split(..., test_size=test_ratio, seed=seed)``."""
+def make_data(config: Config, uploaded: Upload | None) -> Data:
+    """The setup's dataset, split by ``train_test_split(..., test_size=test_ratio, seed=seed)``;
+    an upload that needs it is preprocessed, fitted on the training part (:func:`split_upload`)."""
     if config.dataset == "csv":
         if uploaded is None:
             raise ConfigError("dataset 'csv' needs an uploaded file", "upload")
-        ds = uploaded
-    else:
         try:
-            ds = generated_dataset(config)
+            s = split_upload(uploaded, config.test_ratio, config.seed, config.standardized)
         except ValueError as err:
-            raise ConfigError(f"cannot make the {config.dataset} data: {err}", "dataset") from None
+            raise ConfigError(f"cannot split the data: {err}", "test_ratio") from None
+        return Data(s.X_train, s.y_train, s.X_test, s.y_test, s.dataset, s.preprocessor, s,
+                    list(s.notes))  # fmt: skip
+    try:
+        ds = generated_dataset(config)
+    except ValueError as err:
+        raise ConfigError(f"cannot make the {config.dataset} data: {err}", "dataset") from None
     try:
         X_train, X_test, y_train, y_test = train_test_split(
             ds.X,
@@ -267,62 +285,3 @@ def batches(n: int, batch_size: int, seed: int) -> Iterator[np.ndarray]:
         order = rng.permutation(n)
         for start in range(0, n, batch_size):
             yield order[start : start + batch_size]
-
-
-# -- uploaded CSV files ----------------------------------------------------------------------------
-MAX_UPLOAD_BYTES = 1_000_000
-
-
-def parse_csv(content: bytes, filename: str, target: str | None = None) -> Upload:
-    """An uploaded CSV read by :func:`chainrule.load_csv`; its errors name the file, line, column.
-
-    The id is a hash of the bytes, so the same file always gets the same id (and a link that
-    names it works again once the file is uploaded again).
-    """
-    name = (
-        re.sub(r"[^A-Za-z0-9._ -]", "_", Path(filename or "upload.csv").name)[:80] or "upload.csv"
-    )
-    name = "upload.csv" if name.strip(". ") == "" else name
-    uid = hashlib.sha256(content + b"\0" + (target or "").encode()).hexdigest()[:16]
-    with tempfile.TemporaryDirectory(prefix="chainrule-upload-") as tmp:
-        path = Path(tmp) / name
-        path.write_bytes(content)
-        try:
-            ds = load_csv(path, target=_target_arg(target))
-        except (ValueError, UnicodeError) as err:  # DataError is a ValueError
-            raise ConfigError(str(err).replace(str(path), name), "file") from None
-    n, d = ds.X.shape
-    if d > MAX_FEATURES:
-        raise ConfigError(f"{name}: {d} feature columns; the playground takes at most "
-                          f"{MAX_FEATURES}", "file")  # fmt: skip
-    if n < 4:
-        raise ConfigError(f"{name}: {n} samples; the playground needs at least 4", "file")
-    return Upload(uid, name, len(content), ds)
-
-
-def _target_arg(target: str | None) -> str | int | None:
-    if target is None or target == "":
-        return None
-    return int(target) if target.lstrip("-").isdigit() else target
-
-
-@dataclass
-class Upload:
-    id: str
-    filename: str
-    size: int
-    dataset: Dataset
-
-    def summary(self) -> dict[str, Any]:
-        ds = self.dataset
-        return {
-            "id": self.id,
-            "filename": self.filename,
-            "bytes": self.size,
-            "n_samples": len(ds.X),
-            "n_features": ds.X.shape[1],
-            "feature_names": list(ds.feature_names),
-            "target_name": ds.target_name,
-            "task": ds.task,
-            "classes": None if ds.classes is None else [str(c) for c in ds.classes],
-        }

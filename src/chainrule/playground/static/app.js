@@ -164,7 +164,8 @@ function fillControls() {
   for (const node of document.querySelectorAll("[data-key]")) {
     const v = c[node.dataset.key];
     if (node === document.activeElement && node.type !== "checkbox") continue; // being typed in
-    if (node.type === "checkbox") node.checked = Boolean(v);
+    // standardize null: the server's choice (on for an uploaded CSV), as the network reports it
+    if (node.type === "checkbox") node.checked = v === null && state.session ? state.session.network.standardized : Boolean(v);
     else node.value = v;
   }
   $("noise").max = c.dataset === "blobs" ? "3" : "1";
@@ -255,7 +256,8 @@ async function uploadFile(event) {
     const info = await api("POST", `/api/uploads?filename=${encodeURIComponent(file.name)}`, file, "text/csv");
     state.upload = info;
     const classes = info.classes ? `, ${info.classes.length} classes` : "";
-    say(`${info.filename}: ${info.n_samples} samples × ${info.n_features} features (${info.task}${classes}); target: ${info.target_name}.`, "ok");
+    const dropped = info.dropped_rows ? ` ${info.dropped_rows} row(s) without a target left out.` : "";
+    say(`${info.filename}: ${info.n_samples} samples × ${info.n_features} features (${info.task}${classes}); target: ${info.target_name}.${dropped}`, "ok");
     await change({ dataset: "csv", upload: info.id });
   } catch (err) {
     say(err.message, "error");
