@@ -272,3 +272,25 @@ def test_the_missing_value_tokens_of_training_are_kept_for_new_files(capsys, tmp
     code, out, err = run(capsys, "predict", model, new)
     assert code == 0, err  # "-" is a missing size here too, imputed, not a bad number
     assert len(out.splitlines()) == 3
+
+
+def test_an_unterminated_quote_is_an_error_naming_its_line(capsys, tmp_path):
+    code, _, err = train(capsys, DATA / "unterminated_quote.csv", tmp_path / "m.chainrule")
+    assert code == 2 and "Traceback" not in err
+    assert "unterminated_quote.csv, line 3" in err and "never closed" in err
+    assert not (tmp_path / "m.chainrule").exists()
+
+
+def test_nineteen_digit_integer_labels_stay_distinct_and_exact(capsys, tmp_path):
+    a, b = 1234567890123456789, 1234567890123456788  # the same float64: they must not merge
+    rng = np.random.default_rng(0)
+    rows = [[f"{x:.4f}", a if x > 0 else b] for x in rng.normal(size=80)]
+    data = write_csv(tmp_path / "ids.csv", ["x", "label"], rows)
+    model = tmp_path / "m.chainrule"
+    code, _, err = train(capsys, data, model, "-q")
+    assert code == 0, err
+    assert sorted(int(c) for c in cr.load(model).classes) == [b, a]
+    new = write_csv(tmp_path / "new.csv", ["x"], [["3.0"], ["-3.0"]])
+    code, out, err = run(capsys, "predict", model, new)
+    assert code == 0, err
+    assert out.splitlines()[1:] == [str(a), str(b)]
