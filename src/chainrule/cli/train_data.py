@@ -22,7 +22,7 @@ import numpy as np
 from chainrule.cli.common import note, transform
 from chainrule.cli.train_options import DEFAULT_DATASET, names_option
 from chainrule.data.datasets import load_dataset
-from chainrule.data.labels import _show, detect_task
+from chainrule.data.labels import _show, check_task
 from chainrule.data.preprocess import (
     Preprocessor,
     drop_missing_target,
@@ -229,33 +229,13 @@ def decide_task(
     y: np.ndarray, task: str | None, where: str, target: str
 ) -> tuple[str, np.ndarray | None, np.ndarray]:
     """(task, sorted classes or None, y): ``--task`` or the guess, checked in the CLI's words."""
-    at = f"{where}, column {target!r}"
-    if task == "regression":
-        if y.dtype.kind not in "iuf":
-            raise DataError(
-                f"{at}: --task regression needs numbers, but the target holds {_show(y, 3)}; "
-                "use --task classification for labels"
-            )
+    try:
+        task, classes = check_task(y, task, name=lambda t: f"--task {t}")
+    except DataError as err:
+        raise DataError(f"{where}, column {target!r}: {err}") from None
+    if classes is None:
         return "regression", None, y.astype(np.float64)
-    detected = detect_task(y)
-    if task is None and detected == "regression":
-        return "regression", None, y.astype(np.float64)
-    classes = np.unique(y.astype(str) if y.dtype == object else y)
-    if len(classes) < 2:
-        raise DataError(
-            f"{at}: the target holds one value, {_show(classes)}, in all {len(y)} rows; "
-            "classification needs at least 2 classes (--task regression for a quantity)"
-        )
-    if task == "binary" and len(classes) > 2:
-        raise DataError(
-            f"{at}: --task binary trains one sigmoid output, which tells 2 classes apart, but "
-            f"the target has {len(classes)} classes ({_show(classes)}); use --task multiclass "
-            "(a softmax output, one unit per class), or leave out --task"
-        )
-    y = y.astype(str) if y.dtype == object else y
-    if task not in ("binary", "multiclass"):
-        task = "binary" if len(classes) == 2 else "multiclass"
-    return task, classes, y
+    return task, classes, (y.astype(str) if y.dtype == object else y)
 
 
 # ---------------------------------------------------------------- inputs

@@ -20,12 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chainrule.data.checks import all_finite
-from chainrule.data.labels import (
-    TASKS,
-    _show,
-    detect_task,
-    encode_labels,
-)
+from chainrule.data.labels import TASKS, check_task, encode_labels
 from chainrule.errors import DataError
 
 __all__ = [
@@ -116,27 +111,10 @@ class Dataset:
         allowed = (*TASKS, "classification", None)
         if task not in allowed:
             raise DataError(f"task must be one of {', '.join(map(str, allowed))}; got {task!r}")
-        task = detect_task(y) if task is None else task
+        task, _ = check_task(y, task)
         if task == "regression":
-            if y.dtype.kind not in "iuf":
-                raise DataError(
-                    f"the task 'regression' needs numbers, but the target holds {_show(y, 3)}; "
-                    "use the task 'classification' for labels"
-                )
             return cls(X, y.astype(np.float64), names, target_name, None, task)
         indices, classes = encode_labels(y)
-        if len(classes) < 2:
-            raise DataError(
-                f"the target holds one value, {_show(classes)}, in all {len(y)} samples; "
-                "classification needs at least 2 classes (the task 'regression' is for a quantity)"
-            )
-        if task == "binary" and len(classes) > 2:
-            raise DataError(
-                f"the task 'binary' is for 2 classes but the target has {len(classes)} classes "
-                f"({_show(classes)}); use the task 'multiclass'"
-            )
-        if task == "classification":
-            task = "binary" if len(classes) == 2 else "multiclass"
         return cls(X, indices, names, target_name, classes, task)
 
 

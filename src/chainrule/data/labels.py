@@ -11,12 +11,14 @@ target is a class label at all::
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from chainrule.data.checks import all_finite
 from chainrule.errors import DataError
 
-__all__ = ["MAX_CLASSES", "TASKS", "decode_labels", "detect_task", "encode_labels"]
+__all__ = ["MAX_CLASSES", "TASKS", "check_task", "decode_labels", "detect_task", "encode_labels"]
 
 TASKS = ("binary", "multiclass", "regression")
 MAX_CLASSES = 20  # an integer-valued numeric target with more distinct values is regression
@@ -89,3 +91,41 @@ def _show(values, limit: int = 8) -> str:
     values = list(values)
     shown = ", ".join(repr(v.item() if isinstance(v, np.generic) else v) for v in values[:limit])
     return shown + (f", ... ({len(values)} in all)" if len(values) > limit else "")
+
+
+def _setting(task: str) -> str:
+    return f"the task {task!r}"
+
+
+def check_task(
+    y: np.ndarray, task: str | None, name: Callable[[str], str] = _setting
+) -> tuple[str, np.ndarray | None]:
+    """The task for the target ``y`` and its sorted classes (None for regression), checked.
+
+    ``task`` is "binary", "multiclass", "regression", "classification" (binary or multiclass by
+    the number of classes) or None (:func:`detect_task`'s guess). The errors name a task through
+    ``name`` (default ``the task 'binary'``), so a caller can say it in its own words: the command
+    line passes ``lambda t: f"--task {t}"``.
+    """
+    if task == "regression" or (task is None and detect_task(y) == "regression"):
+        if y.dtype.kind not in "iuf":
+            raise DataError(
+                f"{name('regression')} needs numbers, but the target holds {_show(y, 3)}; "
+                f"use {name('classification')} for labels"
+            )
+        return "regression", None
+    classes = np.unique(y.astype(str) if y.dtype == object else y)
+    if len(classes) < 2:
+        raise DataError(
+            f"the target holds one value, {_show(classes)}, in all {len(y)} samples; "
+            f"classification needs at least 2 classes ({name('regression')} is for a quantity)"
+        )
+    if task == "binary" and len(classes) > 2:
+        raise DataError(
+            f"{name('binary')} trains one sigmoid output, which tells 2 classes apart, but the "
+            f"target has {len(classes)} classes ({_show(classes)}); use {name('multiclass')} "
+            "(a softmax output, one unit per class)"
+        )
+    if task not in ("binary", "multiclass"):
+        task = "binary" if len(classes) == 2 else "multiclass"
+    return task, classes
