@@ -131,3 +131,16 @@ def test_binary_targets_other_than_0_and_1_are_named_by_cell(bad):
     y[2, 1] = bad
     with pytest.raises(ValueError, match=r"at row 2, column 1; binary cross-entropy needs"):
         check_targets(y, "binary_cross_entropy", 2, 4, np.dtype(np.float64))
+
+
+def test_predict_and_explain_take_the_boolean_frame_that_fit_took():
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame({"flag": [True, False] * 10, "size": np.linspace(-1, 1, 20)})
+    y = np.array([1, 0] * 10)
+    net = cr.MLP([2, 1], seed=0)
+    net.fit(X, y, epochs=2, verbose=0)
+    as_numbers = X.astype(float).to_numpy()
+    np.testing.assert_array_equal(net.predict(X), net.predict(as_numbers))
+    assert cr.explain(net, X, y, weight="W1[1,1]", sample=0).value is not None
+    with pytest.raises(TypeError, match="'x'"):  # text is refused by both
+        net.predict(X.assign(flag=["x", "y"] * 10))

@@ -16,8 +16,12 @@ from chainrule.errors import ShapeError
 
 
 def check_X(X: Any, n_features: int, dtype: np.dtype, what: str = "X") -> np.ndarray:
-    """``X`` as a finite (n_samples, n_features) array of ``dtype``, or a clear error."""
-    arr = as_float_array(X, dtype, copy=False, what=what)
+    """``X`` as a finite (n_samples, n_features) array of ``dtype``, or a clear error.
+
+    It takes what training takes (:func:`chainrule.data.as_arrays`): a DataFrame whose columns
+    mix numbers and booleans, or an object array of numbers, comes in as floats (True as 1).
+    """
+    arr = as_float_array(_objects_as_floats(X), dtype, copy=False, what=what)
     if arr.ndim != 2:
         hint = (
             " For one sample use X.reshape(1, -1); for one feature, X.reshape(-1, 1)."
@@ -35,6 +39,21 @@ def check_X(X: Any, n_features: int, dtype: np.dtype, what: str = "X") -> np.nda
         raise ShapeError(f"{what} has no samples (shape {arr.shape})")
     _check_finite(arr, what)
     return arr
+
+
+def _objects_as_floats(X: Any) -> Any:
+    """An array of Python objects (a mixed DataFrame's values) as float64 when every one is a
+    number or a boolean, as training reads it; anything else is left for the caller's error."""
+    if isinstance(X, np.ndarray) and X.dtype != object:
+        return X
+    to_numpy = getattr(X, "to_numpy", None)  # pandas and polars DataFrames
+    arr = to_numpy() if callable(to_numpy) else X
+    if not (isinstance(arr, np.ndarray) and arr.dtype == object):
+        return X
+    try:
+        return arr.astype(np.float64)
+    except (TypeError, ValueError):
+        return arr
 
 
 #: from this many elements on, :func:`all_finite` sums before it looks at each value (measured:
