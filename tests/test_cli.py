@@ -549,7 +549,7 @@ ONE_PER_CLASS = "classes 'lower', 'upper' have only 1 sample each"
     [
         (
             "label,x1,x2\nupper,1,2\nlower,3\n",
-            "bad.csv, line 3, column 'x2': the row has 2 cells",
+            "bad.csv, line 3: the row has 2 cells but the header has 3; missing: column 'x2'",
             "bad.csv, line 3: the row has 2 cells",
         ),
         (
@@ -581,7 +581,10 @@ def test_bad_csv_for_train_and_evaluate(
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("x1,x2\n1,2\n3\n", "bad.csv, line 3, column 'x2': the row has 1 cells"),
+        (
+            "x1,x2\n1,2\n3\n",
+            "bad.csv, line 3: the row has 1 cells but the header has 2; missing: column 'x2'",
+        ),
         ("x1,x2\n1,2\n3,four\n", "bad.csv, line 3, column 'x2': cannot read 'four'"),
         ("x1,x2\n1,2\n,4\n", "bad.csv, line 3, column 'x1': the feature cell is empty"),
         ("x1,x2\n1,inf\n", "bad.csv, line 2, column 'x2': the feature cell is 'inf'"),
@@ -667,7 +670,8 @@ def test_a_model_saved_without_labels_is_scored_on_class_indices(capsys, tmp_pat
     for command in ("evaluate", "gradcheck"):
         code, out, err = run(capsys, command, model, text)
         assert code == 2 and out == ""
-        assert re.search(r"the label '(no|yes)' is not one of the model's classes \(0, 1\)$", err)
+        label = r"the label (True|False) \(a yes/no or true/false cell\)"
+        assert re.search(label + r" is not one of the model's classes \(0, 1\)$", err)
         assert "t.csv, line 2, column 'y'" in err and len(err.strip().splitlines()) == 1
 
 
@@ -721,7 +725,7 @@ def test_predict_refuses_a_column_name_that_appears_twice(capsys, tmp_path, moon
     for command in ("predict", "evaluate"):
         code, out, err = run(capsys, command, moons_model, data)
         assert code == 2 and out == ""
-        assert "column 'x1': the name appears twice (columns 1 and 2)" in err
+        assert "dup.csv, line 1: the header names 'x1' more than once" in err
 
 
 def test_a_network_too_large_for_memory_is_one_error_line(capsys, tmp_path, moons_csv):
@@ -760,3 +764,18 @@ def test_errors_are_in_the_command_lines_words(capsys, tmp_path, monkeypatch):
         assert code != 0, args
         assert "chainrule train: error: " in err and "Traceback" not in err, err
         assert not PYTHON_WORDS.search(err), f"{args}: {err}"
+
+
+def test_a_numeric_model_reads_files_with_the_rfc_4180_reader(capsys, tmp_path, moons_model):
+    unterminated = tmp_path / "open.csv"
+    unterminated.write_text('x1,x2,label\n0.1,0.2,upper\n0.3,"0.4,lower\n0.5,0.6,upper\n')
+    huge = tmp_path / "huge.csv"
+    huge.write_text(f'x1,x2,label\n0.1,0.2,upper\n0.3,"x{"9" * 200 * 1024}",lower\n')
+    for command in ("predict", "evaluate"):
+        code, out, err = run(capsys, command, moons_model, unterminated)
+        assert code == 2 and out == "" and "Traceback" not in err
+        assert "open.csv, line 3: a quoted field opened here is never closed" in err
+        code, out, err = run(capsys, command, moons_model, huge)
+        assert code == 2 and out == "" and "Traceback" not in err and "_csv" not in err
+        assert "huge.csv, line 3, column 'x2': cannot read 'x999" in err
+        assert err.count("\n") == 1

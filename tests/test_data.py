@@ -108,8 +108,8 @@ BAD_CSV = {
     "inf target": ("a,b,c\n1,2,cat\n3,4,inf\n", ["line 3", "column 'c'", "'inf'"]),
     "missing header": ("5.1,3.5,1.4,setosa\n4.9,3.0,1.4,setosa\n", ["line 1", "header row"]),
     "header only": ("a,b,c\n\n", ["line 1", "'a', 'b', 'c'", "no data rows"]),
-    "duplicate name": ("a,b,a\n1,2,3\n", ["line 1", "column 'a'", "twice"]),
-    "unnamed column": (",a,b\n0,1,2\n", ["line 1", "column 1", "no name"]),
+    "duplicate name": ("a,b,a\n1,2,3\n", ["line 1", "names 'a'", "more than once"]),
+    "unnamed column": (",a,b\n0,1,2\n", ["line 1", "column(s) 1", "no name"]),
     "one column": ("a\n1\n2\n", ["line 1", "only one column"]),
 }
 
@@ -556,3 +556,42 @@ def test_standardizer_fits_finite_data_of_any_magnitude_without_warnings():
     assert std[2] == pytest.approx(np.std(X[:, 2] * 1e300) * 1e-300, rel=1e-12)
     assert np.isfinite(Z).all() and np.isfinite(scaler.scale_).all()
     np.testing.assert_allclose(Z.std(axis=0), 1.0, rtol=1e-9)
+
+
+# ---------------------------------------------------------------- CSV: the one RFC 4180 reader
+
+
+def test_an_unterminated_quote_names_its_line_and_swallows_no_rows(tmp_path):
+    path = write(tmp_path, 'a,b,y\n1,2,0\n3,"4,1\n5,6,1\n7,8,0\n')
+    with pytest.raises(DataError, match=r"data\.csv, line 3: a quoted field opened here is never"):
+        load_csv(path)
+
+
+def test_a_cell_over_128_kib_is_a_data_error_not_a_csv_error(tmp_path):
+    big = "9" * (200 * 1024)
+    path = write(tmp_path, f'a,b,y\n1,2,0\n3,"{big}",1\n')
+    with pytest.raises(DataError, match=r"csv, line 3, column 'b': the feature cell is 'inf'"):
+        load_csv(path)  # a 200 KiB number is read (as inf): refused as not finite, named
+    path = write(tmp_path, f'a,b,y\n1,2,0\n3,"x{big}",1\n')
+    with pytest.raises(
+        DataError, match=r"line 3, column 'b': cannot read 'x9+\.\.\.' \(204801 char"
+    ):
+        load_csv(path)
+
+
+def test_19_digit_integer_labels_stay_distinct(tmp_path):
+    labels = [1234567890123456789, 1234567890123456788, 1234567890123456787]
+    rows = [f"{i},{labels[i % 3]}" for i in range(9)]
+    ds = load_csv(write(tmp_path, "\n".join(["a,id", *rows])))
+    assert ds.task == "multiclass" and ds.classes.dtype == np.int64
+    assert sorted(ds.classes.tolist()) == sorted(labels)
+    assert ds.classes[ds.y].tolist() == [labels[i % 3] for i in range(9)]
+
+
+def test_boolean_features_are_one_and_zero_and_na_is_refused(tmp_path):
+    ds = load_csv(write(tmp_path, "a,flag,y\n1,true,0\n2,False,1\n"))
+    np.testing.assert_array_equal(ds.X, [[1, 1], [2, 0]])
+    with pytest.raises(DataError, match=r"line 3, column 'a': the feature cell is 'NA'.*Preproc"):
+        load_csv(write(tmp_path, "a,b,y\n1,2,0\nNA,4,1\n"))
+    with pytest.raises(DataError, match=r"line 2, column 'y': the target cell is 'NA'.*train"):
+        load_csv(write(tmp_path, "a,b,y\n1,2,NA\n3,4,1\n"))

@@ -9,7 +9,6 @@ exits with status 2, never with a traceback.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import sys
 import warnings
@@ -22,14 +21,7 @@ from chainrule.data.labels import _show
 from chainrule.data.preprocess import drop_missing_target, target_values
 from chainrule.data.table import Table
 from chainrule.data.table import read_table as read_typed_table
-from chainrule.data.tables import (
-    _detect_delimiter,
-    _is_number,
-    _number,
-    _parse_target,
-    _ragged,
-    read_lines,
-)
+from chainrule.data.tables import feature_matrix, header_line, target_array
 from chainrule.errors import DataError, DataWarning, UsageError
 from chainrule.nn.protocol import Network
 
@@ -104,38 +96,19 @@ def select_columns(available: list[str], net: Network, where: str) -> list[int]:
     return [available.index(name) for name in names]
 
 
-def read_table(path: str) -> tuple[list[str], list[list[str]], list[int], str]:
-    """(header, data rows, their line numbers, "<path>, line <header's line>") of a CSV file.
+_FEATURE_ADVICE = "this model reads numbers only: fill in the cell or drop the row"
+_TARGET_ADVICE = "fill in the cell or drop the row"
 
-    The header row is required; every row is checked to have one cell per column.
-    """
-    lines = read_lines(path)
-    delimiter = _detect_delimiter(lines)
-    reader = csv.reader(lines, delimiter=delimiter, skipinitialspace=True)
-    rows, numbers, previous = [], [], 0
-    for row in reader:
-        if any(cell.strip() for cell in row):  # blank lines are skipped, as load_csv does
-            rows.append([cell.strip() for cell in row])
-            numbers.append(previous + 1)
-        previous = reader.line_num
-    if not rows:
-        raise DataError(
-            f"{path}, line 1: the file is empty; expected a header row naming the columns, "
-            "then one row per sample"
-        )
-    if len(rows) == 1:
-        raise DataError(f"{path}, line {numbers[0]}: the file has a header but no data rows")
-    header = rows[0]
-    for j, cell in enumerate(header):  # a name twice would make a column ambiguous
-        if cell and cell in header[:j]:
-            raise DataError(
-                f"{path}, line {numbers[0]}, column {cell!r}: the name appears twice (columns "
-                f"{header.index(cell) + 1} and {j + 1}); give each column its own name"
-            )
-    for row, line in zip(rows[1:], numbers[1:], strict=True):
-        if len(row) != len(header):
-            _ragged(str(path), line, row, header, delimiter)
-    return header, rows[1:], numbers[1:], f"{path}, line {numbers[0]}"
+
+def _numeric_table(path: str) -> tuple[Table, str]:
+    """A CSV file read for a model without a preprocessor, every cell as written (no NA tokens),
+    and "<path>, line <the header's line>". Duplicate or unnamed columns, rows with the wrong
+    number of cells and unterminated quotes are errors naming the line."""
+    table = read_typed_table(path, na_values=(), source=str(path))
+    where = f"{path}, line {header_line(path)}"
+    if table.n_rows == 0:
+        raise DataError(f"{where}: the file has a header but no data rows")
+    return table, where
 
 
 def read_features(path: str, net: Network, target: str | int | None = None) -> np.ndarray:
@@ -147,30 +120,21 @@ def read_features(path: str, net: Network, target: str | int | None = None) -> n
     """
     if net.preprocessor is not None:
         return transform(net.preprocessor, _model_table(path, net, target))
-    header, rows, numbers, where = read_table(path)
+    table, where = _numeric_table(path)
+    header = table.names
     if net.feature_names is not None and not any(name in header for name in net.feature_names):
         raise DataError(
             f"{where}: the first row ({_show(header)}) names none of the model's features "
             f"({_show(net.feature_names)}); the file needs a header row with those names"
         )
     t = target_index(header, target, net, where, required=False)
-    return _features(path, net, header, rows, numbers, t, where)
+    return _features(table, net, t, where)
 
 
-def _features(path, net, header, rows, numbers, t, where) -> np.ndarray:
-    available = [name for j, name in enumerate(header) if j != t]
-    chosen = [header.index(available[j]) for j in select_columns(available, net, where)]
-    X = np.empty((len(rows), len(chosen)))
-    for i, (row, line) in enumerate(zip(rows, numbers, strict=True)):
-        try:
-            X[i] = [float(row[j]) for j in chosen]
-            ok = bool(np.isfinite(X[i]).all())
-        except ValueError:
-            ok = False
-        if not ok:  # find the cell and say what is wrong with it
-            for j in chosen:
-                _number(row[j], f"{path}, line {line}, column {header[j]!r}", "feature")
-    return X
+def _features(table: Table, net: Network, t: int | None, where: str) -> np.ndarray:
+    available = [name for j, name in enumerate(table.names) if j != t]
+    chosen = [available[j] for j in select_columns(available, net, where)]
+    return feature_matrix(table, chosen, _FEATURE_ADVICE)
 
 
 def target_index(
@@ -210,16 +174,21 @@ def read_labelled(
     """
     if net.preprocessor is not None:
         return _read_labelled_table(path, net, target_option(target_text))
-    header, rows, numbers, where = read_table(path)
-    t = target_index(header, target_option(target_text), net, where, required=True)
-    X = _features(path, net, header, rows, numbers, t, where)
-    at = [f"{path}, line {n}, column {header[t]!r}" for n in numbers]
-    raw = _parse_target([row[t] for row in rows], at)
+    table, where = _numeric_table(path)
+    t = target_index(table.names, target_option(target_text), net, where, required=True)
+    X = _features(table, net, t, where)
+    name = table.names[t]
+    raw = target_array(table, name, _TARGET_ADVICE)
+    at = [f"{table.where(i)}, column {name!r}" for i in range(table.n_rows)]
     if net.task == "regression":
-        if raw.dtype.kind not in "iuf":
-            i = next(i for i, row in enumerate(rows) if not _is_number(row[t]))
-            _number(rows[i][t], at[i], "target")
-        return X, raw.astype(np.float64)
+        values = raw.tolist()
+        bad = [i for i, v in enumerate(values) if type(v) not in (int, float)]
+        if bad:
+            raise DataError(
+                f"{at[bad[0]]}: cannot read {values[bad[0]]!r} as a number; the target must hold "
+                "numbers for this regression model"
+            )
+        return X, np.asarray(values, dtype=np.float64)
     if net.task == "multilabel":
         raise DataError(
             f"{path}: the model has {net.n_outputs} 0/1 outputs per sample (multilabel); this "
@@ -280,21 +249,40 @@ def _read_labelled_table(
     return X, match_labels(raw, classes, at)
 
 
+_BOOL_WORDS = {"true": True, "yes": True, "false": False, "no": False}
+
+
 def match_labels(raw: np.ndarray, classes: np.ndarray, where: list[str]) -> np.ndarray:
-    """``raw`` labels as the model's own class labels (the same values, the model's dtype)."""
-    if raw.dtype.kind in "biuf" and classes.dtype.kind in "biuf":
-        keys = {float(c): c for c in classes.tolist()}
-        found = [keys.get(float(v)) for v in raw.tolist()]
+    """``raw`` labels as the model's own class labels (the same values, the model's dtype).
+
+    Integers are compared exactly; a true/false (yes/no) cell read as a bool matches a bool class
+    or a class named true/false (yes/no), never the number 1/0."""
+    kinds = raw.dtype.kind + classes.dtype.kind
+    if "b" in kinds:
+        key: Any = _bool_key
+    elif set(kinds) <= set("iuf"):
+        key = int if set(kinds) <= set("iu") else float
     else:
-        keys = {str(c): c for c in classes.tolist()}
-        found = [keys.get(str(v)) for v in raw.tolist()]
+        key = str
+    keys = {key(c): c for c in classes.tolist()}
+    found = [keys.get(key(v)) for v in raw.tolist()]
     for i, value in enumerate(found):
         if value is None:
+            label = raw.tolist()[i]
+            read = " (a yes/no or true/false cell)" if isinstance(label, bool) else ""
             raise DataError(
-                f"{where[i]}: the label {raw[i].item()!r} is not one of the model's classes "
+                f"{where[i]}: the label {label!r}{read} is not one of the model's classes "
                 f"({_show(classes)})"
             )
     return np.asarray(found, dtype=classes.dtype)
+
+
+def _bool_key(value: Any) -> tuple[str, Any]:
+    if isinstance(value, bool):
+        return "bool", value
+    if isinstance(value, str) and value.lower() in _BOOL_WORDS:
+        return "bool", _BOOL_WORDS[value.lower()]
+    return "other", value
 
 
 # ---------------------------------------------------------------- metrics

@@ -33,7 +33,7 @@ from chainrule.data.preprocess import (
 from chainrule.data.scaling import Standardizer, TargetScaler, mean_std
 from chainrule.data.splits import train_test_split
 from chainrule.data.table import DEFAULT_NA_VALUES, Column, Table, read_table, table_from_frame
-from chainrule.data.tables import as_arrays, load_csv, read_lines
+from chainrule.data.tables import as_arrays, load_csv
 from chainrule.errors import DataError
 
 __all__ = [
@@ -65,7 +65,6 @@ __all__ = [
     "make_spiral",
     "make_xor",
     "mean_std",
-    "read_lines",
     "read_table",
     "table_from_frame",
     "target_values",

@@ -169,7 +169,7 @@ def _cell(v: Any, is_na, where: str) -> tuple[str | None, Any, str]:
         s = v.strip()
         if is_na(s):
             return None, None, s
-        if _INT.fullmatch(s):
+        if _INT.fullmatch(s) and len(s) < 4300:  # Python's limit on int(str); longer: a float
             return "integer", int(s), s
         if _NUMBER.fullmatch(s):
             return "number", float(s), s
@@ -210,8 +210,9 @@ def _infer(name: str, cells: Sequence[Any], is_na, where: str = "") -> Column:
 
 
 def read_table(
-    path: Any, *, na_values: Sequence[str] | None = None, delimiter: str | None = None
-) -> Table:
+    path: Any, *, na_values: Sequence[str] | None = None, delimiter: str | None = None,
+    source: str | None = None,
+) -> Table:  # fmt: skip
     """Read a CSV (.csv, .tsv, .txt) or Parquet/Arrow (.parquet, .arrow, .feather) file.
 
     Args:
@@ -221,12 +222,13 @@ def read_table(
             :data:`DEFAULT_NA_VALUES`, plus "na", "nan", "null", "none" in any case; a list given
             here replaces them.
         delimiter: "," ";" "\\t" or "|"; default: detected from the first rows.
+        source: what errors and ``Table.source`` call the file; default: its name.
 
     Each column's kind is inferred from its non-missing cells: all integers → "integer"
     (exact), all numbers → "number", all true/false/yes/no (any case) → "bool", else "text".
     """
     path, is_na = Path(path), _na_test(na_values)
-    name = path.name
+    name = path.name if source is None else source
     if path.suffix.lower() in (".xlsx", ".xls", ".ods"):
         raise DataError(f"{name}: a spreadsheet, not a table file; save the sheet as CSV (UTF-8)")
     if path.suffix.lower() in _ARROW:
@@ -267,15 +269,24 @@ def _csv_table(lines: list[str], name: str, is_na, delimiter: str | None) -> Tab
     _check_header(header, f"{name}, line {records[0][1]}")
     for cells, start, end in records[1:]:
         if len(cells) != len(header):
-            spans = f" (from line {start} to line {end}: a quoted field spans lines)"
-            raise DataError(
-                f"{name}, line {start}: the row has {len(cells)} cells but the header has "
-                f"{len(header)}{spans if end > start else ''}; give every row one cell per "
-                "column (quote cells that contain the delimiter)"
-            )
+            _ragged(name, header, cells, start, end)
     rows = [cells for cells, _, _ in records[1:]]
     columns = [_infer(h, [r[j] for r in rows], is_na, f"{name}, ") for j, h in enumerate(header)]
     return Table(columns, name, np.array([s for _, s, _ in records[1:]], dtype=np.int64))
+
+
+def _ragged(name: str, header: list[str], cells: list[str], start: int, end: int) -> None:
+    spans = f" (from line {start} to line {end}: a quoted field spans lines)"
+    if len(cells) < len(header):
+        missing = header[len(cells) :]
+        detail = f"missing: column{'s' if len(missing) > 1 else ''} {_show(missing)}"
+    else:
+        detail = f"{len(cells) - len(header)} extra cell(s) after column {header[-1]!r}"
+    raise DataError(
+        f"{name}, line {start}: the row has {len(cells)} cells but the header has "
+        f"{len(header)}{spans if end > start else ''}; {detail}. Give every row one cell per "
+        "column (quote cells that contain the delimiter)"
+    )
 
 
 def _check_header(header: list[str], where: str) -> None:

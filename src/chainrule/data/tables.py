@@ -14,8 +14,6 @@ bundled datasets are in :mod:`chainrule.data.datasets`, labels in :mod:`chainrul
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import sys
 from pathlib import Path
@@ -25,130 +23,114 @@ import numpy as np
 from chainrule.data.checks import all_finite
 from chainrule.data.datasets import Dataset
 from chainrule.data.labels import _show
+from chainrule.data.table import Table, _na_test, read_table
+from chainrule.data.targets import target_values
 from chainrule.errors import DataError
 
-__all__ = ["as_arrays", "load_csv", "read_lines"]
+__all__ = ["as_arrays", "feature_matrix", "header_line", "load_csv", "target_array"]
 
-_DELIMITERS = ",;\t|"
-_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_LOAD_CSV_FEATURES = (
+    "load_csv reads numbers only: fill in or drop the cell's row, or read the file with "
+    "chainrule.data.read_table and encode it with chainrule.data.Preprocessor (chainrule train "
+    "does both)"
+)
+_LOAD_CSV_TARGET = (
+    "load_csv returns arrays, not a model: drop those rows, or use chainrule train, which drops "
+    "them"
+)
 
 
 # ---------------------------------------------------------------- CSV files
 
 
-def read_lines(path) -> list[str]:
-    """The lines of a UTF-8 text file (a BOM dropped), split as the csv module expects.
-
-    A file that is not UTF-8 is a :class:`DataError` naming the line of the first bad byte.
-    """
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = Path(path).read_bytes()[: err.start].count(b"\n") + 1
-        raise DataError(
-            f"{path}, line {line}: not UTF-8 text ({err.reason}); re-save the file as UTF-8"
-        ) from None
-    return list(io.StringIO(text, newline=""))  # split at \n, \r\n, \r only, as csv expects
-
-
 def load_csv(path, target=None, delimiter: str | None = None, task: str | None = None) -> Dataset:
-    """Read a CSV file with a header row into a :class:`Dataset`.
+    """Read a CSV file with a header row and numeric features into a :class:`Dataset`.
+
+    The file is read by :func:`chainrule.data.read_table` (RFC 4180 quotes, cells of any size; an
+    unterminated quote is an error naming its line), with every cell kept as written.
 
     Args:
         path: the file. UTF-8, with or without a byte-order mark; blank lines (and rows of bare
             delimiters) are skipped. The first row must name the columns: a first row that is
             mostly numbers is reported as a missing header.
         target: the target column, by name (str) or position (int, negative counts from the end).
-            Default: the last column. Every other column is a feature and must hold numbers.
-        delimiter: "," ";" "\\t" or "|"; default: detected (``csv.Sniffer``, checked against the
-            first rows, with a fallback that counts columns).
+            Default: the last column. Every other column is a feature and must hold numbers (or
+            true/false, read as 1/0) in every cell; for text or missing features, use
+            :class:`chainrule.data.Preprocessor` or ``chainrule train``.
+        delimiter: "," ";" "\\t" or "|"; default: detected from the first rows.
         task: "binary", "multiclass", "regression", "classification" or None to detect
-            (``chainrule.data.labels.detect_task``). The target may hold numbers or strings.
+            (``chainrule.data.labels.detect_task``). The target may hold numbers or strings;
+            integers stay exact. An empty, NA or infinite target cell is an error naming its line.
 
     Example::
 
         ds = load_csv("iris.csv", target="species")   # ds.X (150, 4), ds.classes ['setosa', ...]
     """
     name = str(path)
-    lines = read_lines(path)
-    if delimiter is None:
-        delimiter = _detect_delimiter(lines)
-    elif delimiter not in _DELIMITERS:
-        raise DataError(f"{name}: delimiter must be one of , ; tab |; got {delimiter!r}")
-    rows, line_numbers = _records(lines, delimiter, name)
-    header, header_line = rows[0], line_numbers[0]
-    where = f"{name}, line {header_line}"
-    _check_header(header, where, delimiter)
-    t = _target_position(header, target, where)
-    if len(rows) == 1:
+    table = read_table(path, na_values=(), delimiter=delimiter, source=name)
+    where = f"{name}, line {header_line(path)}"
+    header = table.names
+    _check_header(header, where, delimiter or ",")
+    t = header[_target_position(header, target, where)]
+    if table.n_rows == 0:
         raise DataError(
             f"{where}: the file has a header ({_show(header)}) but no data rows; "
             "add one row per sample below it"
         )
-    for row, line in zip(rows[1:], line_numbers[1:], strict=True):
-        if len(row) != len(header):
-            _ragged(name, line, row, header, delimiter)
-    features = [j for j in range(len(header)) if j != t]
-    X = _feature_matrix(name, rows, line_numbers, features)
-    cells = [row[t] for row in rows[1:]]
-    y = _parse_target(cells, [f"{name}, line {n}, column {header[t]!r}" for n in line_numbers[1:]])
+    features = [h for h in header if h != t]
+    X = feature_matrix(table, features, _LOAD_CSV_FEATURES)
+    y = target_array(table, t, _LOAD_CSV_TARGET)
+    if y.dtype == object and all(isinstance(v, str) for v in y.tolist()):
+        y = y.astype(str)
     try:
-        return Dataset.from_arrays(X, y, [header[j] for j in features], header[t], task)
+        return Dataset.from_arrays(X, y, features, t, task)
     except DataError as err:
-        raise DataError(f"{name}, column {header[t]!r}: {err}") from None
+        raise DataError(f"{name}, column {t!r}: {err}") from None
 
 
-def _records(lines: list[str], delimiter: str, name: str) -> tuple[list[list[str]], list[int]]:
-    """The non-blank rows, cells stripped, and the line each starts on; the file must have one."""
-    reader = csv.reader(lines, delimiter=delimiter, skipinitialspace=True)
-    rows, line_numbers, previous = [], [], 0
-    for row in reader:
-        if any(cell.strip() for cell in row):  # skip blank lines and rows of bare delimiters
-            rows.append([cell.strip() for cell in row])
-            line_numbers.append(previous + 1)  # the line where this record starts
-        previous = reader.line_num
-    if not rows:
-        raise DataError(
-            f"{name}, line 1: the file is empty; expected a header row naming the columns, "
-            "then one row per sample"
-        )
-    return rows, line_numbers
+def header_line(path) -> int:
+    """The line of a CSV file's header: its first line with more than spaces and delimiters."""
+    with Path(path).open(encoding="utf-8-sig", errors="replace", newline="") as lines:
+        for number, line in enumerate(lines, start=1):
+            if line.strip(" \t\r\n,;|"):
+                return number
+    return 1
 
 
-def _feature_matrix(
-    name: str, rows: list[list[str]], line_numbers: list[int], features: list[int]
-) -> np.ndarray:
-    """The feature columns of the data rows (rows[1:]) as float64; a bad cell is named."""
-    header = rows[0]
-    X = np.empty((len(rows) - 1, len(features)))
-    for i, row in enumerate(rows[1:]):
-        try:
-            X[i] = [float(row[j]) for j in features]
-        except ValueError:
-            _check_cells(name, line_numbers[i + 1], row, header, features)
-    if not all_finite(X):
-        i = np.flatnonzero(~np.isfinite(X).all(axis=1))[0]
-        _check_cells(name, line_numbers[i + 1], rows[i + 1], header, features)
+def feature_matrix(table: Table, names: list[str], advice: str) -> np.ndarray:
+    """The columns ``names`` of a table read with ``na_values=()`` as float64 (n_rows, len(names)).
+
+    Numbers and integers are kept, true/false become 1/0; the first cell that is not a finite
+    number (text, empty, NA, inf) is a :class:`DataError` naming the line, the column and the
+    cell, followed by ``advice``.
+    """
+    X = np.empty((table.n_rows, len(names)))
+    for j, name in enumerate(names):
+        column = table.column(name)
+        cells = column.values.tolist()
+        if column.kind == "text":
+            bad = [next(i for i, cell in enumerate(cells) if not _is_finite(cell))]
+        else:  # number, integer (exact, here as floats) or bool (1/0)
+            X[:, j] = np.asarray(cells, dtype=bool if column.kind == "bool" else np.float64)
+            bad = np.flatnonzero(~np.isfinite(X[:, j])).tolist()
+        if bad:
+            at = f"{table.where(bad[0])}, column {name!r}"
+            _number(str(cells[bad[0]]), at, "feature", advice)
     return X
 
 
-def _detect_delimiter(lines: list[str]) -> str:
-    """The delimiter that splits the first rows into the same number (> 1) of columns."""
-    sample = [line for line in lines if line.strip()][:20]
-    if not sample:
-        return ","  # an empty file, reported as such by the caller
-    try:
-        sniffed = [csv.Sniffer().sniff("".join(sample), delimiters=_DELIMITERS).delimiter]
-    except csv.Error:
-        sniffed = []
-    for d in [*sniffed, *_DELIMITERS]:
-        widths = {len(row) for row in csv.reader(sample, delimiter=d, skipinitialspace=True)}
-        if len(widths) == 1 and min(widths) > 1:
-            return d
-    # No delimiter gives consistent rows: take the one that splits the header most (ties: comma)
-    # and let the ragged-row check report the line that does not fit.
-    header = sample[0]
-    return max(_DELIMITERS, key=lambda d: len(next(csv.reader([header], delimiter=d))))
+def target_array(table: Table, name: str, advice: str) -> np.ndarray:
+    """The target column ``name`` of a table read with ``na_values=()`` (see ``target_values``:
+    exact integers, floats, bools or strings); an empty, NA or infinite cell is a
+    :class:`DataError` naming its line, followed by ``advice``."""
+    column, is_na = table.column(name), _na_test(None)
+    for i, cell in enumerate(column.values.tolist()):
+        text = str(cell)
+        if (column.kind == "text" and is_na(text)) or (_is_number(text) and not _is_finite(text)):
+            at = f"{table.where(i)}, column {name!r}"
+            what = "empty" if not text else f"{text!r}, a missing or infinite value"
+            raise DataError(f"{at}: the target cell is {what}; {advice}")
+    return target_values(column)
 
 
 def _check_header(header: list[str], where: str, delimiter: str) -> None:
@@ -164,17 +146,6 @@ def _check_header(header: list[str], where: str, delimiter: str) -> None:
             f"{where}: found only one column ({_show(header)}); a dataset needs at least one "
             "feature column and a target column. Is the delimiter one of , ; tab | ?"
         )
-    for j, cell in enumerate(header):
-        if not cell:
-            raise DataError(
-                f"{where}, column {j + 1}: the column has no name in the header; name it (a "
-                "DataFrame index saved by pandas? save with index=False)"
-            )
-        if cell in header[:j]:
-            raise DataError(
-                f"{where}, column {cell!r}: the name appears twice (columns "
-                f"{header.index(cell) + 1} and {j + 1}); give each column its own name"
-            )
 
 
 def _target_position(header: list[str], target, where: str) -> int:
@@ -198,57 +169,22 @@ def _target_position(header: list[str], target, where: str) -> int:
     raise DataError(f"{where}: target must be a column name or position; got {target!r}")
 
 
-def _ragged(name: str, line: int, row: list[str], header: list[str], delimiter: str):
-    sep = _DELIMITER_NAMES[delimiter]
-    if len(row) < len(header):
-        column, missing = header[len(row)], header[len(row) :]
-        detail = f"missing: {_show(missing)}"
-    else:
-        column = header[-1]
-        detail = f"{len(row) - len(header)} extra cell(s) after column {column!r}"
-    raise DataError(
-        f"{name}, line {line}, column {column!r}: the row has {len(row)} cells but the header "
-        f"has {len(header)} ({sep}-separated); {detail}. Fix the row so every row has one cell "
-        "per column (quote cells that contain the delimiter)"
-    )
-
-
-def _check_cells(name: str, line: int, row: list[str], header: list[str], columns: list[int]):
-    """Raise for the first cell of ``row`` in ``columns`` that is not a finite number."""
-    for j in columns:
-        _number(row[j], f"{name}, line {line}, column {header[j]!r}", "feature")
-    raise AssertionError("unreachable: the row was reported bad but every cell is a number")
-
-
-def _parse_target(cells: list[str], where: list[str]) -> np.ndarray:
-    """Integers if every cell is one, else floats if every cell is a number, else strings."""
-    for cell, at in zip(cells, where, strict=True):
-        if not cell or (_is_number(cell) and not np.isfinite(float(cell))):
-            _number(cell, at, "target")  # raises, naming the cell
-    if all(re.fullmatch(r"[+-]?\d{1,18}", cell) for cell in cells):
-        return np.array([int(cell) for cell in cells], dtype=np.int64)
-    if all(_is_number(cell) for cell in cells):
-        return np.array([float(cell) for cell in cells], dtype=np.float64)
-    return np.array(cells, dtype=str)
-
-
-def _number(cell: str, where: str, role: str) -> float:
+def _number(cell: str, where: str, role: str, advice: str) -> None:
+    """Raise for a cell that is not a finite number, saying what it is (a long cell cut short)."""
+    shown = repr(cell) if len(cell) <= 40 else f"{cell[:30] + '...'!r} ({len(cell)} characters)"
     if not cell:
-        raise DataError(f"{where}: the {role} cell is empty; fill it in or drop the row")
-    try:
-        value = float(cell)
-    except ValueError:
-        hint = "; use '.' as the decimal point" if re.fullmatch(r"[+-]?\d+,\d+", cell) else ""
+        raise DataError(f"{where}: the {role} cell is empty; {advice}")
+    if _is_number(cell) or _na_test(None)(cell):
         raise DataError(
-            f"{where}: cannot read {cell!r} as a number{hint}; feature columns must hold numbers "
-            "(fix the cell, drop the column, or make it the target with target=...)"
-        ) from None
-    if not np.isfinite(value):
-        raise DataError(
-            f"{where}: the {role} cell is {cell!r}; missing or infinite values are not allowed: "
-            "fill them in or drop the row"
+            f"{where}: the {role} cell is {shown}; missing or infinite values are not allowed: "
+            f"{advice}"
         )
-    return value
+    hint = "; use '.' as the decimal point" if re.fullmatch(r"[+-]?\d+,\d+", cell) else ""
+    raise DataError(f"{where}: cannot read {shown} as a number{hint}; {advice}")
+
+
+def _is_finite(cell) -> bool:
+    return _is_number(cell) and bool(np.isfinite(float(cell)))
 
 
 def _is_number(cell) -> bool:
