@@ -227,7 +227,7 @@ def test_as_arrays_from_lists_and_arrays():
         (np.ones((3, 2)), np.ones(4), r"y has shape \(4,\) but X has 3 rows"),
         ([[1.0, 2.0], [3.0, np.nan]], None, r"X\[1, 1\] \(row 1, column 1\) is nan"),
         ([[1.0, np.inf]], None, r"X\[0, 1\] .* is inf"),
-        ([[1, 2], [3]], None, "X row 1 has 1 values but row 0 has 2"),
+        ([[1, 2], [3]], None, r"element \(1,\) has 1 entries where element \(0,\) has 2"),
         (np.array([[1, "two"]], dtype=object), None, r"X\[0, 1\] .* is 'two', not a number"),
         (np.ones((2, 2)), [1.0, np.nan], r"y\[1\] is nan"),
     ],

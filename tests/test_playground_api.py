@@ -39,7 +39,7 @@ MOONS_CSV = "x1,x2,label\n" + "".join(
 
 @pytest.fixture
 def client():
-    with TestClient(create_app()) as c:
+    with TestClient(create_app(allowed_hosts=["testserver"])) as c:
         yield c
 
 
@@ -500,8 +500,10 @@ TRAVERSALS = [
 
 
 def raw_get(url: str, path: str, host: str = "127.0.0.1") -> tuple[int, bytes]:
-    """GET exactly ``path`` (no client normalises it) and return (status, body)."""
+    """GET exactly ``path`` (no client normalises it) and return (status, body). The Host header
+    names the server's port, as a browser's does."""
     port = int(url.rsplit(":", 1)[1].strip("/"))
+    host = f"{host}:{port}"
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
         sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
         data = b""
@@ -533,7 +535,7 @@ def test_no_file_outside_the_static_folder_through_the_client(client, path):
 def test_only_loopback_host_names_are_answered(server_url):
     assert raw_get(server_url, "/api/options")[0] == 200
     assert raw_get(server_url, "/api/options", host="localhost")[0] == 200
-    assert raw_get(server_url, "/api/options", host="attacker.example")[0] == 400
+    assert raw_get(server_url, "/api/options", host="attacker.example")[0] == 403  # issue 16
 
 
 # -- the server ------------------------------------------------------------------------------------

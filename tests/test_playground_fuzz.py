@@ -20,7 +20,7 @@ from chainrule.playground.session import Store  # noqa: E402
 from chainrule.playground.setup import Config  # noqa: E402
 
 STORE = Store()
-APP = create_app(STORE)
+APP = create_app(STORE, allowed_hosts=["testserver"])  # the Host that TestClient sends
 # A real session, so that generated requests reach training, explanations and exports too, not
 # only the 404 of an unknown id. Small, so each generated request stays fast.
 KNOWN = STORE.create(Config(n_samples=40, hidden=[3]))

@@ -27,7 +27,7 @@ DATA = Path(__file__).parent / "data"
 
 @pytest.fixture
 def client():
-    with TestClient(create_app()) as c:
+    with TestClient(create_app(allowed_hosts=["testserver"])) as c:
         yield c
 
 

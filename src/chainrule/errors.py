@@ -100,6 +100,18 @@ class ModelFileError(ChainruleError, ValueError):
     """A model file that cannot be read: missing, corrupt, truncated, another version, hostile."""
 
 
+class FileWriteError(ChainruleError, OSError):
+    """A file that could not be written (disk full, permission denied, a read-only disk); the
+    message names it, ``errno`` and ``filename`` are the failed call's."""
+
+    def __init__(self, message: str, errno: int | None = None, filename: str | None = None) -> None:
+        super().__init__(message)
+        self.errno, self.filename = errno, filename  # type: ignore[assignment]
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 # -- faces: the command line and the playground ----------------------------------------------------
 
 

@@ -12,12 +12,15 @@ import argparse
 import os
 import sys
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from chainrule import load
 from chainrule.data.labels import _show
+from chainrule.data.limits import check_input_file
 from chainrule.data.preprocess import drop_missing_target, target_values
 from chainrule.data.table import Table
 from chainrule.data.table import read_table as read_typed_table
@@ -49,6 +52,23 @@ def check_out(out: str | os.PathLike[str] | None, *inputs: str | os.PathLike[str
     for given in inputs:
         if given is not None and path.exists() and Path(given).exists() and path.samefile(given):
             raise UsageError(f"{out} is also an input of this command; write elsewhere")
+
+
+def check_outs(
+    outs: Sequence[str | os.PathLike[str] | None], *inputs: str | os.PathLike[str] | None
+) -> None:
+    """:func:`check_out` for each of a command's outputs (a model and its derived plot files)."""
+    for out in outs:
+        check_out(out, *inputs)
+
+
+def load_model(path: str) -> Any:
+    """``chainrule.load(path)``, once ``path`` is known to be a regular file: a FIFO or a device
+    (``/dev/zero``) is refused before it is opened, since reading one may never end; a missing
+    file is left to ``load``, which names it."""
+    if os.path.exists(path):
+        check_input_file(path, str(path))
+    return load(path)
 
 
 def note(message: str) -> None:

@@ -1,8 +1,10 @@
 """``chainrule evaluate``: a saved model's scores on a labelled CSV file.
 
 Classification: accuracy, log-loss (the model's cross-entropy E) and the confusion matrix (rows:
-the true class, columns: the predicted one), as a rich table when rich is installed. Regression:
-R² and the mean squared error.
+the true class, columns: the predicted one), as a rich table when rich is installed; with more
+than :data:`MATRIX_CLASSES` classes, the :data:`TOP_CONFUSIONS` most frequent confusions instead
+(true → predicted, count), counted without a classes × classes matrix. Regression: R² and the
+mean squared error.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from chainrule import load
-from chainrule.cli.common import accuracy, mse, r2, read_labelled
+from chainrule.cli.common import accuracy, load_model, mse, r2, read_labelled
+
+#: the most classes whose confusion matrix is printed; beyond, the top confusions
+MATRIX_CLASSES = 20
+TOP_CONFUSIONS = 10
 
 
 def add_parser(commands: Any) -> None:
@@ -34,7 +39,7 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    net = load(args.model)
+    net = load_model(args.model)
     X, y = read_labelled(args.data, net, args.target)
     print(f"{args.data}: {len(X)} samples")
     if net.task == "regression":
@@ -46,7 +51,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"accuracy  {accuracy(y, predicted):.4f}")
     print(f"log-loss  {net.error(X, y):.4f}")
     classes = net.classes if net.classes is not None else np.unique(np.r_[y, predicted])
-    print_confusion(confusion_matrix(y, predicted, classes), classes, args.plain)
+    if len(classes) > MATRIX_CLASSES:
+        print_top_confusions(top_confusions(y, predicted, classes), len(classes))
+    else:
+        print_confusion(confusion_matrix(y, predicted, classes), classes, args.plain)
     return 0
 
 
@@ -58,6 +66,33 @@ def confusion_matrix(y: Any, predicted: Any, classes: Any) -> np.ndarray:
     for true, guess in zip(np.asarray(y).tolist(), np.asarray(predicted).tolist(), strict=True):
         C[index[true], index[guess]] += 1
     return C
+
+
+def top_confusions(
+    y: Any, predicted: Any, classes: Any, top: int = TOP_CONFUSIONS
+) -> list[tuple[Any, Any, int]]:
+    """The ``top`` most frequent (true, predicted, count) with true ≠ predicted, most first
+    (ties: in the classes' order), from the distinct pairs: memory grows with the samples, not
+    with the number of classes squared."""
+    labels = np.asarray(classes).tolist()
+    index = {c: i for i, c in enumerate(labels)}
+    true = np.fromiter((index[v] for v in np.asarray(y).tolist()), np.int64, len(y))
+    guess = np.fromiter((index[v] for v in np.asarray(predicted).tolist()), np.int64, len(y))
+    wrong = true != guess
+    pairs, counts = np.unique(np.c_[true[wrong], guess[wrong]], axis=0, return_counts=True)
+    order = np.argsort(-counts, kind="stable")[:top]
+    return [(labels[pairs[k, 0]], labels[pairs[k, 1]], int(counts[k])) for k in order]
+
+
+def print_top_confusions(confusions: list[tuple[Any, Any, int]], n_classes: int) -> None:
+    print(
+        f"{n_classes} classes: too many for a confusion matrix; the {TOP_CONFUSIONS} most "
+        "frequent confusions (true → predicted: count)"
+    )
+    if not confusions:
+        print("  none: every sample was predicted as its true class")
+    for true, guess, count in confusions:
+        print(f"  {true} → {guess}: {count}")
 
 
 def print_confusion(C: np.ndarray, classes: Any, plain: bool = False) -> None:

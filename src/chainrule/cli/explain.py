@@ -17,8 +17,7 @@ import argparse
 import math
 from typing import Any
 
-from chainrule import load
-from chainrule.cli.common import HelpFormatter, UsageError, check_out, read_labelled
+from chainrule.cli.common import HelpFormatter, UsageError, check_out, load_model, read_labelled
 from chainrule.explain import explain, lecture_example, render
 from chainrule.io.atomic import atomic_write_text
 
@@ -68,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("give a model file (and --data), or --lecture")
         if args.data is None:
             raise UsageError("give the labelled data to explain the weight on: --data FILE.csv")
-        net = load(args.model)
+        net = load_model(args.model)
         X, y = read_labelled(args.data, net, args.target)
     if sample is not None and not -len(X) <= sample < len(X):
         raise UsageError(

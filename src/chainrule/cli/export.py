@@ -16,8 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule import load
-from chainrule.cli.common import check_out
+from chainrule.cli.common import check_out, load_model
 from chainrule.io.onnx_export import DEFAULT_OPSET, to_onnx
 from chainrule.io.onnx_preprocess import input_layout
 
@@ -45,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     when onnx is not installed, 2 for a bad or unreadable model file or an unwritable path.
     """
     check_out(args.out, args.model)
-    net = load(args.model)
+    net = load_model(args.model)
     written = to_onnx(net, args.out)
     print(summary(net, written))
     if net.classes is not None:

@@ -15,8 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule import load
-from chainrule.cli.common import HelpFormatter, UsageError, read_labelled
+from chainrule.cli.common import HelpFormatter, UsageError, load_model, read_labelled
 from chainrule.engine.gradcheck import gradcheck
 from chainrule.nn.network import from_config
 
@@ -51,7 +50,7 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.samples < 1 or args.max_elements < 1:
         raise UsageError("--samples and --max-elements must be at least 1")
-    net = as_float64(load(args.model))
+    net = as_float64(load_model(args.model))
     rng = np.random.default_rng(args.seed)
     if args.data is not None:
         X, y = read_labelled(args.data, net, args.target)

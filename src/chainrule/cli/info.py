@@ -11,8 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule import load
-from chainrule.cli.common import class_list
+from chainrule.cli.common import class_list, load_model
 
 
 def add_parser(commands: Any) -> None:
@@ -29,7 +28,7 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    net = load(args.model)
+    net = load_model(args.model)
     meta = net.metadata or {}
     print(
         f"{args.model}: chainrule model file, format version {meta.get('format_version')}, "

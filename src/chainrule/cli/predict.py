@@ -16,8 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule import load
-from chainrule.cli.common import UsageError, check_out, read_features, target_option
+from chainrule.cli.common import UsageError, check_out, load_model, read_features, target_option
 from chainrule.io.atomic import atomic_write_text
 
 
@@ -46,7 +45,7 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     check_out(args.out, args.model, args.data)
-    net = load(args.model)
+    net = load_model(args.model)
     if args.proba and net.task == "regression":
         raise UsageError("--proba: this model does regression; it has no class probabilities")
     X = read_features(args.data, net, target_option(args.target))

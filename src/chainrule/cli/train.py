@@ -32,6 +32,7 @@ from chainrule.cli.common import (
     HelpFormatter,
     UsageError,
     check_out,
+    check_outs,
     class_list,
     format_scores,
     note,
@@ -84,6 +85,9 @@ def run(args: argparse.Namespace) -> int:
     check_out(args.out, args.data, args.test)  # before reading any data
     hidden = hidden_sizes(args.hidden)
     out = model_path(args)
+    loss, boundary = plot_paths(out)  # the derived plots are outputs too
+    plotted = [None if args.no_loss_plot else loss, boundary if args.plot else None]
+    check_outs(plotted, args.data, args.test)
     data = load_training_data(args)
     net = build_network(data, hidden, args)
     target_scaler = None
@@ -140,6 +144,11 @@ def model_path(args: argparse.Namespace) -> Path:
         out, k = Path(f"{name}-{k}.chainrule"), k + 1
     check_out(out, args.data, args.test)
     return out
+
+
+def plot_paths(out: Path) -> tuple[str, str]:
+    """The plot files written beside the model: the loss curve and the decision boundary."""
+    return f"{out}.loss.png", f"{out}.boundary.png"
 
 
 def build_network(data: TrainingData, hidden: list[int], args: argparse.Namespace) -> MLP:
@@ -211,7 +220,8 @@ def write_plots(
     written = []
     try:
         if not args.no_loss_plot:
-            written.append(str(plots.loss_curve(history, f"{out}.loss.png", title=out.stem)))
+            loss = plot_paths(out)[0]
+            written.append(str(plots.loss_curve(history, loss, title=out.stem)))
         if args.plot:
             if data.n_features != 2:
                 note(
@@ -222,7 +232,8 @@ def write_plots(
                 note("--plot: a decision boundary is for classification")
             else:
                 X, labels = np.r_[data.X_train, data.X_test], np.r_[data.y_train, data.y_test]
-                path = plots.decision_boundary(net, X, labels, f"{out}.boundary.png", out.stem)
+                boundary = plot_paths(out)[1]
+                path = plots.decision_boundary(net, X, labels, boundary, out.stem)
                 written.append(str(path))
     except ImportError as err:  # the model is saved; the pictures are a bonus
         note(f"no plots: {err}")

@@ -113,6 +113,7 @@ def from_file(args: argparse.Namespace) -> TrainingData:
     table, report = drop_rows(table.select([*features, target]), target, features, args.dropna)
     y = target_values(table.column(target))
     task, classes, y = decide_task(y, args.task, table.source, target)
+    check_classes(classes, args.max_classes, table.source, target)
     if args.test is not None:
         train, test = np.arange(table.n_rows), None
     else:
@@ -236,6 +237,16 @@ def decide_task(
     if classes is None:
         return "regression", None, y.astype(np.float64)
     return task, classes, (y.astype(str) if y.dtype == object else y)
+
+
+def check_classes(classes: np.ndarray | None, limit: int, where: str, target: str) -> None:
+    """Refuse more than ``--max-classes`` distinct labels, before any training or printing."""
+    if classes is not None and len(classes) > limit:
+        raise UsageError(
+            f"{where}, column {target!r}: {len(classes)} distinct labels, more than "
+            f"--max-classes {limit}; if the target is a number to predict, pass --task "
+            f"regression; if it really has that many classes, pass --max-classes {len(classes)}"
+        )
 
 
 # ---------------------------------------------------------------- inputs

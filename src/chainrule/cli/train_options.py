@@ -13,6 +13,7 @@ import numpy as np
 
 from chainrule.cli.common import UsageError
 from chainrule.data.datasets import DATASETS
+from chainrule.data.limits import MAX_CLASSES
 
 DEFAULT_DATASET = "breast_cancer"
 DEFAULT_TEST_SIZE = 0.25
@@ -56,6 +57,14 @@ def add_data_options(p: argparse.ArgumentParser) -> None:
         choices=("classification", "regression", "binary", "multiclass"),
         help="override the task detected from the target column (regression never stratifies "
         "the split)",
+    )
+    p.add_argument(
+        "--max-classes",
+        type=int,
+        default=MAX_CLASSES,
+        metavar="N",
+        help="refuse a target with more distinct labels than this as classes (a numeric target "
+        "with that many values is likely a regression: --task regression)",
     )
 
 
@@ -222,7 +231,7 @@ def check_options(args: argparse.Namespace) -> None:
             "--early-stopping watches the validation loss: use --validation > 0, "
             "or --no-early-stopping"
         )
-    for name in ("epochs", "batch_size", "patience"):
+    for name in ("epochs", "batch_size", "patience", "max_classes"):
         if getattr(args, name) < 1:
             raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
     if not (np.isfinite(args.lr) and args.lr > 0):

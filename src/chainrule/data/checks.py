@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.engine.arrays import unmasked
 from chainrule.engine.tensor import as_float_array
 from chainrule.errors import ShapeError
 
@@ -21,6 +22,7 @@ def check_X(X: Any, n_features: int, dtype: np.dtype, what: str = "X") -> np.nda
     It takes what training takes (:func:`chainrule.data.as_arrays`): a DataFrame whose columns
     mix numbers and booleans, or an object array of numbers, comes in as floats (True as 1).
     """
+    X = unmasked(X, what)  # a masked array: refused if any value is masked, else its values
     arr = as_float_array(_objects_as_floats(X), dtype, copy=False, what=what)
     if arr.ndim != 2:
         hint = (
@@ -125,6 +127,7 @@ def check_targets(
       rows of n_outputs probabilities (one-hot), shape (m, n_outputs);
     * squared error: finite numbers, shape (m, n_outputs) ((m,) is accepted for one output).
     """
+    y = unmasked(y, what)
     arr = np.asarray(y.data if hasattr(y, "data") and not isinstance(y, np.ndarray) else y)
     if arr.dtype.kind not in "biuf":
         raise TypeError(
@@ -188,7 +191,7 @@ def encode_targets(y: Any, classes: np.ndarray, what: str = "y") -> np.ndarray:
     if unknown.size:
         r = unknown[0]
         raise ValueError(
-            f"{what}[{r}] = {arr[r].item()!r} is not one of the network's classes "
+            f"{what}[{r}] = {np.asarray(arr[r]).item()!r} is not one of the network's classes "
             f"{classes.tolist()}"
         )
     return index

@@ -22,12 +22,12 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from numbers import Real
 from typing import Any
 
 import numpy as np
 
 from chainrule.data.labels import _show
+from chainrule.data.preprocess_checks import _checked_spec, _choice, _copy, _flag, _once, _strings
 from chainrule.data.scaling import _centre_and_scale
 from chainrule.data.table import _BOOL, _NUMBER, Column, Table
 from chainrule.data.targets import drop_missing_target, id_like_columns, target_values
@@ -44,8 +44,6 @@ __all__ = [
 MAX_CATEGORIES = 100  # a text column with more distinct values is not one-hot encoded
 _ID = ("chainrule.preprocess", 1)  # format, version
 _SETTINGS = ("impute", "indicators", "scale", "unknown")
-_NUMERIC_KEYS = {"name", "kind", "fill", "mean", "scale", "indicator", "missing"}
-_ONEHOT_KEYS = {"name", "kind", "categories", "missing"}
 
 
 class Preprocessor:
@@ -214,7 +212,7 @@ class Preprocessor:
         columns = d.get("columns")
         if not isinstance(columns, list) or not columns:
             raise DataError("preprocessing: 'columns' must be a non-empty list")
-        prep._set([_checked_spec(s, j) for j, s in enumerate(columns)])
+        prep._set([_checked_spec(s, j, MAX_CATEGORIES) for j, s in enumerate(columns)])
         if d.get("output_names", prep.output_names) != prep.output_names:
             raise DataError(
                 f"preprocessing: 'output_names' {_show(_copy(d['output_names']))} does not match "
@@ -329,71 +327,3 @@ def _text(v: Any) -> str:
 
 def _at(table: Table) -> str:
     return f"{table.source}, " if table.source else ""
-
-
-# ---------------------------------------------------------------- checks of settings and dicts
-
-
-def _once(what: str, names: list[str]) -> None:
-    twice = sorted({n for j, n in enumerate(names) if n in names[:j]})
-    if twice:
-        raise DataError(f"{what}: {_show(twice)} named more than once")
-
-
-def _choice(what: str, value: Any, options: tuple[str, ...]) -> None:
-    if not isinstance(value, str) or value not in options:
-        raise DataError(f"Preprocessor: {what} must be one of {options}; got {value!r}")
-
-
-def _flag(what: str, value: Any) -> None:
-    if not isinstance(value, bool):
-        raise DataError(f"Preprocessor: {what} must be True or False; got {value!r}")
-
-
-def _strings(what: str, value: Any) -> list[str]:
-    if isinstance(value, str) or not isinstance(value, Sequence):
-        raise DataError(f"Preprocessor: {what} must be a list of strings; got {value!r}")
-    if not all(isinstance(v, str) for v in value):
-        raise DataError(f"Preprocessor: {what} must hold strings only; got {list(value)!r}")
-    return list(value)
-
-
-def _copy(value: Any) -> Any:
-    return list(value) if isinstance(value, list | tuple) else value
-
-
-def _checked_spec(s: Any, j: int) -> dict[str, Any]:
-    """A column entry of a saved preprocessing, checked field by field."""
-    at = f"preprocessing: columns[{j}]"
-    if not isinstance(s, Mapping):
-        raise DataError(f"{at} must be a dict; got {type(s).__name__}")
-    keys = _NUMERIC_KEYS if s.get("kind") == "numeric" else _ONEHOT_KEYS
-    if s.get("kind") not in ("numeric", "onehot") or set(s) != keys:
-        raise DataError(
-            f"{at}: kind must be 'numeric' or 'onehot' with the fields {sorted(keys)}; got "
-            f"kind {s.get('kind')!r} and the fields {sorted(map(str, s))}"
-        )
-    if not isinstance(s["name"], str) or not s["name"]:
-        raise DataError(f"{at}: 'name' must be a non-empty string; got {s['name']!r}")
-    n = s["missing"]
-    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-        raise DataError(f"{at}: 'missing' must be a count (int ≥ 0); got {n!r}")
-    if s["kind"] == "onehot":
-        cats = s["categories"]
-        if not isinstance(cats, list) or not cats or not all(isinstance(c, str) for c in cats):
-            raise DataError(f"{at}: 'categories' must be a non-empty list of strings")
-        if cats != sorted(set(cats)):
-            raise DataError(f"{at}: 'categories' must be sorted, each once; got {_show(cats)}")
-        return {"name": s["name"], "kind": "onehot", "categories": list(cats), "missing": n}
-    for key in ("fill", "mean", "scale"):
-        v = s[key]
-        if not isinstance(v, Real) or isinstance(v, bool) or not math.isfinite(v):
-            raise DataError(f"{at}: {key!r} must be a finite number; got {v!r}")
-    if not s["scale"] > 0:
-        raise DataError(f"{at}: 'scale' must be > 0; got {s['scale']!r}")
-    _flag(f"columns[{j}].indicator", s["indicator"])
-    return {
-        "name": s["name"], "kind": "numeric", "fill": float(s["fill"]),
-        "mean": float(s["mean"]), "scale": float(s["scale"]), "indicator": s["indicator"],
-        "missing": n,
-    }  # fmt: skip

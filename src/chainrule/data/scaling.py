@@ -103,15 +103,31 @@ class Standardizer:
 
     @classmethod
     def from_dict(cls, d: dict) -> Standardizer:
-        """The inverse of :meth:`to_dict`; "mean" and "scale" may be lists or arrays."""
-        dtype = np.dtype(d.get("dtype", "float64"))
+        """The inverse of :meth:`to_dict`; "mean" and "scale" may be lists or arrays.
+
+        Everything is checked before it is used, since the dict may come from a file: "dtype"
+        must be float32 or float64, "mean" and "scale" 1-D lists (or arrays) of real numbers of
+        the same length, every mean finite and every scale a normal positive float of that dtype
+        (so 1/σ is finite and no prediction turns into inf or NaN). DataError otherwise.
+        """
+        if not isinstance(d, dict):
+            raise DataError(f"Standardizer.from_dict: expected a dict; got {type(d).__name__}")
+        dtype = _scaler_dtype(d.get("dtype", "float64"))
         scaler = cls()
-        scaler.mean_ = np.asarray(d["mean"], dtype=dtype)
-        scaler.scale_ = np.asarray(d["scale"], dtype=dtype)
-        if scaler.mean_.shape != scaler.scale_.shape or scaler.mean_.ndim != 1:
+        scaler.mean_ = _real_vector("mean", d.get("mean"), dtype)
+        scaler.scale_ = _real_vector("scale", d.get("scale"), dtype)
+        if scaler.mean_.shape != scaler.scale_.shape:
             raise DataError(
                 f"Standardizer.from_dict: mean {scaler.mean_.shape} and scale "
                 f"{scaler.scale_.shape} must be 1-D of the same length"
+            )
+        tiny = np.finfo(dtype).tiny
+        bad = np.flatnonzero(~(scaler.scale_ >= tiny))  # also catches NaN
+        if bad.size:
+            j = int(bad[0])
+            raise DataError(
+                f"Standardizer.from_dict: scale[{j}] is {scaler.scale_[j]!r}; a scale must be a "
+                f"normal positive {dtype} (at least {tiny}), else x / scale is infinite"
             )
         return scaler
 
@@ -127,6 +143,49 @@ class Standardizer:
                 f"Standardizer was fitted on {len(self.mean_)} features but X has shape {X.shape}"
             )
         return X
+
+
+def _scaler_dtype(value: Any) -> np.dtype:
+    """float32 or float64, from a name such as "float64" or "<f8"; DataError for anything else."""
+    if isinstance(value, str) and len(value) > 16:
+        raise DataError(f"Standardizer.from_dict: dtype must be float32 or float64; got {value!r}")
+    try:
+        dtype = np.dtype(value)
+    except (TypeError, ValueError) as err:
+        raise DataError(f"Standardizer.from_dict: dtype {value!r} is not a dtype ({err})") from None
+    if dtype not in (np.float32, np.float64):
+        raise DataError(f"Standardizer.from_dict: dtype must be float32 or float64; got {dtype}")
+    return np.dtype(dtype).newbyteorder("=")
+
+
+def _real_vector(key: str, value: Any, dtype: np.dtype) -> np.ndarray:
+    """``value`` (a list of real numbers or a numeric 1-D array) as a finite 1-D array of
+    ``dtype``; DataError naming ``key`` and the first bad entry otherwise."""
+    where = f"Standardizer.from_dict: {key}"
+    if isinstance(value, np.ndarray):
+        if value.ndim != 1 or value.dtype.kind not in "iuf":
+            raise DataError(f"{where} must be 1-D real numbers; got {value.dtype} {value.shape}")
+    elif not isinstance(value, list | tuple) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in value
+    ):
+        raise DataError(f"{where} must be a list of numbers; got {_brief(value)}")
+    with np.errstate(over="ignore"):  # a value beyond float32's range becomes inf: named below
+        try:
+            array = np.array(value, dtype=dtype)
+        except OverflowError:  # an integer beyond float64's range
+            array = np.full(len(value), np.inf, dtype=dtype)
+    if array.ndim != 1 or array.size == 0:
+        raise DataError(f"{where} must be a non-empty 1-D list; got shape {array.shape}")
+    bad = np.flatnonzero(~np.isfinite(array))
+    if bad.size:
+        j = int(bad[0])
+        raise DataError(f"{where}[{j}] is {_brief(value[j])} ({array[j]} as {dtype}), not finite")
+    return array
+
+
+def _brief(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class TargetScaler:

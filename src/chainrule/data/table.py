@@ -7,8 +7,8 @@ of one kind: ``"integer"`` (exact Python ints, never rounded through a float), `
     table = read_table("penguins.csv")              # NA, NaN, null, None, ? and empty: missing
     table.column("sex").kind, table.where(16)       # 'text', 'penguins.csv, line 18'
 
-CSV quoting follows RFC 4180 (doubled quotes, newlines inside quotes, cells of any size); an
-unterminated quote is a :class:`~chainrule.errors.DataError` naming the line where it opened.
+CSV quoting follows RFC 4180; an unterminated quote is a DataError naming the line where it opened.
+Only regular files are read, within the sizes of :mod:`chainrule.data.limits` (file, cell).
 :func:`table_from_frame` makes the same Table from a pandas or polars DataFrame, a 2-D array or a
 dict of columns. Preprocessing a Table into X is :mod:`chainrule.data.preprocess`.
 """
@@ -16,7 +16,6 @@ dict of columns. Preprocessing a Table into X is :mod:`chainrule.data.preprocess
 from __future__ import annotations
 
 import datetime
-import io
 import math
 import re
 from collections.abc import Sequence
@@ -27,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.data.csvtext import DELIMITERS, read_text, sniff
+from chainrule.data import limits
+from chainrule.data.csvtext import DELIMITERS, sniff
 from chainrule.data.csvtext import records as split_records
 from chainrule.data.labels import _show
 from chainrule.errors import DataError
@@ -232,8 +232,9 @@ def read_table(
     if path.suffix.lower() in (".xlsx", ".xls", ".ods"):
         raise DataError(f"{name}: a spreadsheet, not a table file; save the sheet as CSV (UTF-8)")
     if path.suffix.lower() in _ARROW:
+        limits.check_input_file(path, name, limits.MAX_TABLE_BYTES)
         return _read_arrow(path, name, is_na)
-    return _csv_table(read_text(path, name), name, is_na, delimiter)
+    return _csv_table(limits.read_lines(path, name), name, is_na, delimiter)
 
 
 def parse_table(
@@ -243,16 +244,7 @@ def parse_table(
     """A CSV file's content already in memory (an upload) read as :func:`read_table` reads the
     file; ``source`` (a file name) starts every error message. Bytes must be UTF-8 (a BOM is fine).
     """
-    if isinstance(text, bytes | bytearray):
-        try:
-            text = bytes(text).decode("utf-8-sig")
-        except UnicodeDecodeError as err:
-            line = bytes(text)[: err.start].count(b"\n") + 1
-            raise DataError(
-                f"{source}, line {line}: not UTF-8 text ({err.reason}); re-save the file as UTF-8"
-            ) from None
-    lines = list(io.StringIO(text.removeprefix("\ufeff"), newline=""))  # \n, \r\n, \r only
-    return _csv_table(lines, source, _na_test(na_values), delimiter)
+    return _csv_table(limits.decode_lines(text, source), source, _na_test(na_values), delimiter)
 
 
 def _csv_table(lines: list[str], name: str, is_na, delimiter: str | None) -> Table:
@@ -266,6 +258,7 @@ def _csv_table(lines: list[str], name: str, is_na, delimiter: str | None) -> Tab
             f"{name}, line 1: the file is empty; it needs a header row naming the columns"
         )
     header = records[0][0]
+    limits.check_cells(records, header, name)
     _check_header(header, f"{name}, line {records[0][1]}")
     for cells, start, end in records[1:]:
         if len(cells) != len(header):

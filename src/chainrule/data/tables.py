@@ -25,6 +25,7 @@ from chainrule.data.datasets import Dataset
 from chainrule.data.labels import _show
 from chainrule.data.table import Table, _na_test, read_table
 from chainrule.data.targets import target_values
+from chainrule.engine.arrays import ragged_detail, unmasked
 from chainrule.errors import DataError
 
 __all__ = ["as_arrays", "feature_matrix", "header_line", "load_csv", "target_array"]
@@ -218,7 +219,7 @@ def as_arrays(X, y=None) -> tuple[np.ndarray, np.ndarray | None, list[str] | Non
         return X, None, names
     if _is_pandas(y, "Series") or _is_pandas(y, "DataFrame"):
         y = y.to_numpy()
-    y = np.asarray(y)
+    y = np.asarray(unmasked(y, "y"))
     if y.ndim not in (1, 2) or len(y) != len(X):
         raise DataError(
             f"y has shape {y.shape} but X has {len(X)} rows; y needs one value (or row) per "
@@ -237,15 +238,11 @@ def _float_matrix(X, names: list[str] | None = None) -> np.ndarray:
     def column(j: int) -> str:
         return f"column {j}" + (f" {names[j]!r}" if names else "")
 
+    X = unmasked(X, "X")
     try:
         X = np.asarray(X)
-    except ValueError:  # ragged nested lists
-        lengths = [len(row) for row in X]
-        i = next(i for i, n in enumerate(lengths) if n != lengths[0])
-        raise DataError(
-            f"X row {i} has {lengths[i]} values but row 0 has {lengths[0]}; every row needs one "
-            "value per feature"
-        ) from None
+    except ValueError:  # ragged nested lists, at any depth
+        raise DataError(f"X: {ragged_detail(X)}") from None
     if X.ndim != 2:
         hint = "; for one feature use X.reshape(-1, 1)" if X.ndim == 1 else ""
         raise DataError(f"X must be 2-D (n_samples, n_features); got shape {X.shape}{hint}")

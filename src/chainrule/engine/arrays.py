@@ -14,7 +14,7 @@ from typing import Any, TypeAlias
 import numpy as np
 from numpy.typing import NDArray
 
-from chainrule.errors import DTypeError, ShapeError
+from chainrule.errors import DataError, DTypeError, ShapeError
 
 #: an ndarray of any dtype and shape: what the primitives' forward and backward take and return
 Array: TypeAlias = NDArray[Any]
@@ -33,6 +33,7 @@ def to_float_array(data: Any, dtype: Any = None, *, copy: bool, what: str) -> Ar
     already a float ndarray of the target dtype. ``what`` names the caller in error messages.
     """
     target = target_dtype(dtype, what)
+    data = unmasked(data, what)
     try:
         arr = np.asarray(data)
     except (ValueError, TypeError):
@@ -55,6 +56,26 @@ def to_float_array(data: Any, dtype: Any = None, *, copy: bool, what: str) -> Ar
     if copy:
         return np.array(arr, dtype=target)
     return np.asarray(arr, dtype=target)
+
+
+def unmasked(data: Any, what: str) -> Any:
+    """``data`` itself, or a masked array's values when none is masked; a DataError otherwise.
+
+    ``np.asarray`` of a ``numpy.ma.MaskedArray`` silently returns the values under the mask too,
+    so a masked-out cell would be computed with as if it were data.
+    """
+    if not isinstance(data, np.ma.MaskedArray):
+        return data
+    mask = np.ma.getmaskarray(data)
+    if not mask.any():
+        return np.ma.getdata(data)
+    first = tuple(int(i) for i in np.argwhere(mask)[0])
+    where = f"; the first at index {first}" if first else ""
+    raise DataError(
+        f"{what}: a masked array with {int(mask.sum())} masked value(s){where}. chainrule does "
+        "not skip masked values: fill them (data.filled(value)) or drop the rows that hold "
+        "them (data[~np.ma.getmaskarray(data).any(axis=1)]) first."
+    )
 
 
 def target_dtype(dtype: Any, what: str) -> np.dtype[Any] | None:

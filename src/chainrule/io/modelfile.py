@@ -36,7 +36,6 @@ import json
 import math
 import os
 import zipfile
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -46,29 +45,20 @@ from chainrule.data.preprocess import Preprocessor
 from chainrule.data.scaling import Standardizer
 from chainrule.errors import ModelFileError
 from chainrule.io.atomic import atomic_write
+from chainrule.io.modelfile_checks import (
+    FORMAT,
+    FORMAT_VERSION,
+    READ_ERRORS,
+    history_problem,
+    label_array,
+    labels_problem,
+    member_sizes,
+    read_meta,
+    read_weight,
+)
 from chainrule.nn.network import Sequential, from_config
 from chainrule.nn.protocol import Network
 from chainrule.version import __version__
-
-FORMAT = "chainrule-model"
-FORMAT_VERSION = 1
-#: bytes allowed in a member beyond its array data (the .npy header)
-_HEADER_ALLOWANCE = 4096
-_MAX_META_BYTES = 64 * 1024 * 1024
-#: the numpy .npy header is at most this long (numpy's own default limit)
-_MAX_NPY_HEADER = 10_000
-#: what a hostile or damaged archive can raise while it is read
-_READ_ERRORS = (
-    zipfile.BadZipFile,
-    zipfile.LargeZipFile,
-    OSError,
-    EOFError,
-    zlib.error,
-    NotImplementedError,  # an unknown compression method
-    RuntimeError,  # an encrypted member
-    RecursionError,  # deeply nested JSON
-    MemoryError,
-)
 
 
 def save(net: Network, path: str | os.PathLike[str], history: Any = None) -> Path:
@@ -92,13 +82,15 @@ def save(net: Network, path: str | os.PathLike[str], history: Any = None) -> Pat
     classes = None if net.classes is None else np.asarray(net.classes)
     if classes is not None and classes.dtype == object:
         classes = np.asarray(classes.tolist())  # e.g. pandas labels: str or numbers
+    if classes is not None and classes.dtype.kind == "U":  # as wide as its longest label
+        classes = np.asarray(classes.tolist(), dtype=str)
     if classes is not None and classes.dtype.kind not in "biufU":
         raise ModelFileError(
             f"cannot save the model to {path}: its class labels ({classes[0]!r}, … of dtype "
             f"{classes.dtype}) are not strings, numbers or booleans, which is what a model file "
             "stores; convert the labels (e.g. y.astype(str)) and fit again"
         )
-    problem = None if classes is None else _labels_problem(net, classes)
+    problem = None if classes is None else labels_problem(net, classes)
     if problem:  # a file that load() would refuse is not written
         raise ModelFileError(f"cannot save the model to {path}: {problem}")
     meta = {
@@ -140,30 +132,34 @@ def _finite_json(value: Any) -> Any:
 
 
 def load(path: str | os.PathLike[str]) -> Sequential:
-    """Read a model file written by :func:`save`; :class:`ModelFileError` if it is not one."""
+    """Read a model file written by :func:`save`; :class:`ModelFileError` if it is not one.
+
+    Whatever the bytes, a failure is a ModelFileError naming the file and the field (see
+    :mod:`chainrule.io.modelfile_checks` for what is checked, and the limits).
+    """
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
     try:
         with zipfile.ZipFile(path) as archive:
-            sizes = _member_sizes(path, archive)
-            meta = _read_meta(path, archive, sizes)
+            sizes = member_sizes(path, archive)
+            meta = read_meta(path, archive, sizes)
             config = meta["config"]
             weights = [
-                _read_weight(path, archive, sizes, k, spec, config)
+                read_weight(path, archive, sizes, k, spec, config)
                 for k, spec in enumerate(config["layers"], start=1)
             ]
-    except ModelFileError:
-        raise
-    except _READ_ERRORS as err:
+    except READ_ERRORS as err:  # the archive itself: its directory, a member's header
         raise ModelFileError(
-            f"{path}: not a readable chainrule model file (corrupt or truncated: "
-            f"{type(err).__name__}: {err})"
+            f"{path}: not a readable chainrule model file (the archive is corrupt or "
+            f"truncated: {type(err).__name__}: {err})"
         ) from None
     try:
         net = from_config(config, weights)
-    except (ValueError, TypeError, KeyError) as err:
-        raise ModelFileError(f"{path}: the architecture in the file is not valid: {err}") from None
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError) as err:
+        raise ModelFileError(
+            f"{path}: config: the architecture in the file is not valid: {err}"
+        ) from None
     _restore_extras(path, net, meta)
     net.preprocessor = _restore_preprocessor(path, net, meta.get("preprocessor"))
     return net
@@ -176,210 +172,57 @@ def _restore_preprocessor(path: Path, net: Network, stored: Any) -> Preprocessor
     try:
         pre = Preprocessor.from_dict(stored)
     except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError) as err:
-        raise ModelFileError(f"{path}: the stored preprocessing is not valid: {err}") from None
+        raise ModelFileError(
+            f"{path}: the stored preprocessing ('preprocessor') is not valid: {err}"
+        ) from None
     if len(pre.output_names) != net.n_features:
         raise ModelFileError(
-            f"{path}: the stored preprocessing makes {len(pre.output_names)} inputs for a network "
-            f"with {net.n_features}"
+            f"{path}: the stored preprocessing ('preprocessor') makes {len(pre.output_names)} "
+            f"inputs for a network with {net.n_features}"
         )
     return pre
 
 
-def _member_sizes(path: Path, archive: zipfile.ZipFile) -> dict[str, int]:
-    """Each member's size, after checking that it is stored plainly and fits in the file."""
-    file_size = path.stat().st_size
-    sizes = {}
-    for info in archive.infolist():
-        if info.compress_type != zipfile.ZIP_STORED:
-            raise ModelFileError(
-                f"{path}: the entry {info.filename} is compressed; chainrule model files store "
-                "their arrays uncompressed (as numpy.savez writes them)"
-            )
-        if info.file_size > file_size:
-            raise ModelFileError(
-                f"{path}: the entry {info.filename} claims {info.file_size:,} bytes but the "
-                f"whole file has {file_size:,}; the file is corrupt or truncated"
-            )
-        sizes[info.filename] = info.file_size
-    return sizes
-
-
-def _read_meta(path: Path, archive: zipfile.ZipFile, sizes: dict[str, int]) -> dict[str, Any]:
-    if "meta.npy" not in sizes:
-        raise ModelFileError(f"{path}: not a chainrule model file (no meta entry)")
-    if sizes["meta.npy"] > _MAX_META_BYTES:
-        raise ModelFileError(f"{path}: the metadata is implausibly large; refusing to read it")
-    raw = _read_array(path, archive, "meta.npy", np.dtype(np.uint8))
-    if raw.ndim != 1:
-        raise ModelFileError(f"{path}: the metadata entry is not UTF-8 JSON bytes")
-    try:
-        meta = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ModelFileError(f"{path}: the metadata is not valid JSON ({err})") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ModelFileError(f"{path}: not a chainrule model file (format is not {FORMAT!r})")
-    version = meta.get("format_version")
-    if version != FORMAT_VERSION:
-        newer = isinstance(version, int) and version > FORMAT_VERSION
-        raise ModelFileError(
-            f"{path}: model format version {version!r}, but this chainrule reads version "
-            f"{FORMAT_VERSION}" + ("; upgrade chainrule to read it" if newer else "")
-        )
-    config = meta.get("config")
-    layers = config.get("layers") if isinstance(config, dict) else None
-    if (
-        not isinstance(layers, list)
-        or not layers
-        or not all(
-            isinstance(s, dict)
-            and all(isinstance(s.get(key), int) and 0 < s[key] < 10**7 for key in ("n_in", "n_out"))
-            for s in layers
-        )
-    ):
-        raise ModelFileError(f"{path}: the metadata has no valid list of layers")
-    if str(config.get("dtype", "float64")) not in ("float32", "float64"):
-        raise ModelFileError(f"{path}: unsupported dtype {config.get('dtype')!r}")
-    return meta
-
-
-def _read_weight(
-    path: Path,
-    archive: zipfile.ZipFile,
-    sizes: dict[str, int],
-    k: int,
-    spec: dict[str, Any],
-    config: dict[str, Any],
-) -> np.ndarray:
-    name = f"W{k}.npy"
-    shape = (spec["n_in"] + 1, spec["n_out"])
-    dtype = np.dtype(str(config.get("dtype", "float64")))
-    if name not in sizes:
-        raise ModelFileError(f"{path}: the weights W{k} are missing")
-    if sizes[name] > shape[0] * shape[1] * dtype.itemsize + _HEADER_ALLOWANCE:
-        raise ModelFileError(f"{path}: W{k} is larger than its shape {shape} allows")
-    W = _read_array(path, archive, name, dtype, shape)
-    if not np.isfinite(W).all():
-        raise ModelFileError(f"{path}: W{k} holds NaN or infinite values")
-    return W
-
-
-def _read_array(
-    path: Path,
-    archive: zipfile.ZipFile,
-    name: str,
-    dtype: np.dtype,
-    shape: tuple[int, ...] | None = None,
-) -> np.ndarray:
-    """One ``.npy`` member, its header checked before a byte of its data is read.
-
-    The stored dtype must be ``dtype`` (either byte order; the result is native) and the shape
-    ``shape`` when given (else 1-D). Nothing is unpickled: object dtypes are refused.
-    """
-    what = name.removesuffix(".npy")
-    try:
-        with archive.open(name) as f:
-            version = np.lib.format.read_magic(f)
-            read_header = {
-                (1, 0): np.lib.format.read_array_header_1_0,
-                (2, 0): np.lib.format.read_array_header_2_0,
-            }.get(version)
-            if read_header is None:
-                raise ValueError(f"unsupported .npy format version {version}")
-            stored_shape, fortran, stored = read_header(f, max_header_size=_MAX_NPY_HEADER)
-            if stored.hasobject or stored.kind != dtype.kind or stored.itemsize != dtype.itemsize:
-                raise ModelFileError(
-                    f"{path}: the entry {what} holds {stored}, not {dtype}; refusing to read it"
-                )
-            expected = shape if shape is not None else stored_shape
-            if stored_shape != expected or (shape is None and len(stored_shape) != 1):
-                raise ModelFileError(
-                    f"{path}: {what} has shape {stored_shape}; the architecture needs "
-                    f"{expected if shape is not None else 'a 1-D array'}"
-                )
-            nbytes = math.prod(stored_shape) * stored.itemsize
-            data = f.read(nbytes)
-    except ValueError as err:  # a malformed .npy header
-        raise ModelFileError(f"{path}: the entry {what} cannot be read safely ({err})") from None
-    if len(data) != nbytes:
-        raise ModelFileError(
-            f"{path}: the entry {what} is truncated ({len(data):,} of {nbytes:,} bytes)"
-        )
-    array = np.frombuffer(data, dtype=stored).reshape(stored_shape, order="F" if fortran else "C")
-    return np.array(array, dtype=dtype.newbyteorder("="), order="C")  # a writable native copy
-
-
 def _restore_extras(path: Path, net: Network, meta: dict[str, Any]) -> None:
+    """Classes, scaler, history, feature and target names onto ``net``, each checked."""
+    field = "classes"
     try:
         if meta.get("classes") is not None:
-            dtype = np.dtype(meta["classes_dtype"])
-            if dtype.kind not in "biufU":
-                raise ValueError(f"class labels of dtype {dtype} are not supported")
-            net.classes = np.asarray(meta["classes"], dtype=dtype)
-            if net.classes.ndim != 1 or len(net.classes) < 2:
-                raise ValueError(f"expected a list of at least 2 labels, got {meta['classes']!r}")
-            problem = _labels_problem(net, net.classes)
+            net.classes = label_array(path, net, meta["classes"], meta.get("classes_dtype"))
+            problem = labels_problem(net, net.classes)
             if problem:
                 raise ValueError(problem)
+        field = "scaler"
         if meta.get("scaler") is not None:
             net.scaler = Standardizer.from_dict(meta["scaler"])
             if net.scaler.mean_.shape != (net.n_features,):
                 raise ValueError("the scaler does not match the number of features")
-            mean, scale = net.scaler.mean_, net.scaler.scale_
-            if not (np.isfinite(mean).all() and np.isfinite(scale).all() and (scale > 0).all()):
-                raise ValueError("the scaler holds non-finite means or non-positive scales")
-    except (ValueError, TypeError, KeyError, AttributeError) as err:
-        raise ModelFileError(f"{path}: the stored classes or scaler are not valid: {err}") from None
-    problem = _history_problem(meta.get("history"))
+    except (ValueError, TypeError, OverflowError) as err:
+        raise ModelFileError(
+            f"{path}: {field}: the stored classes or scaler are not valid: {err}"
+        ) from None
+    problem = history_problem(meta.get("history"))
     if problem:
-        raise ModelFileError(f"{path}: the stored training history is not valid: {problem}")
+        raise ModelFileError(
+            f"{path}: history: the stored training history is not valid: {problem}"
+        )
     names = meta.get("feature_names")
+    if names is not None and (
+        not isinstance(names, list) or not all(isinstance(n, str) for n in names)
+    ):
+        raise ModelFileError(f"{path}: feature_names: expected a list of names or null")
     if isinstance(names, list) and len(names) != net.n_features:
         raise ModelFileError(
-            f"{path}: {len(names)} feature names for a network with {net.n_features} inputs"
+            f"{path}: feature_names: {len(names)} feature names for a network with "
+            f"{net.n_features} inputs"
         )
-    net.feature_names = list(map(str, names)) if isinstance(names, list) else None
+    net.feature_names = names
     target = meta.get("target_name")
+    if target is not None and not isinstance(target, str | int | float):
+        raise ModelFileError(f"{path}: target_name: expected a name or null")
     net.target_name = None if target is None else str(target)
     net.history = meta.get("history")
     net.metadata = {key: meta.get(key) for key in ("format_version", "library_version", "created")}
-
-
-def _labels_problem(net: Network, classes: np.ndarray) -> str | None:
-    """What makes ``classes`` unusable as ``net``'s class labels, if anything: a label twice, or
-    not one per class (2 for one sigmoid output, one per softmax output)."""
-    if classes.ndim != 1 or len(np.unique(classes)) != len(classes):
-        return f"the class labels {classes.tolist()!r} are not a list of distinct labels"
-    wanted = {"binary": 2, "multiclass": net.n_outputs}.get(net.task, len(classes))
-    if len(classes) != wanted:
-        return f"{len(classes)} class labels for a {net.task} network of {net.n_outputs} output(s)"
-    return None
-
-
-def _history_problem(h: Any) -> str | None:
-    """What is wrong with a stored training history (as ``History.to_dict`` writes it), if
-    anything: ``chainrule info`` and ``History.from_dict`` read it back by these types."""
-
-    def numbers(v: Any) -> bool:
-        return isinstance(v, list) and all(
-            x is None or (isinstance(x, int | float) and not isinstance(x, bool)) for x in v
-        )
-
-    if h is None:
-        return None
-    if not isinstance(h, dict):
-        return f"expected an object, got {type(h).__name__}"
-    for key in ("loss", "val_loss", "lr"):
-        if key in h and not numbers(h[key]):
-            return f"{key} must be a list of numbers"
-    metrics = h.get("metrics", {})
-    if not isinstance(metrics, dict) or not all(map(numbers, metrics.values())):
-        return "metrics must map names to lists of numbers"
-    for key, kinds in (("epochs_run", int), ("best_epoch", int), ("time", int | float)):
-        if h.get(key) is not None and (not isinstance(h[key], kinds) or isinstance(h[key], bool)):
-            return f"{key} must be a number"
-    if h.get("stop_reason") is not None and not isinstance(h["stop_reason"], str):
-        return "stop_reason must be text"
-    return None
 
 
 def _json_default(value: Any) -> Any:

@@ -18,7 +18,8 @@ The API (``docs/playground.md``; OpenAPI at ``/openapi.json``)::
 Errors are JSON ``{"error": "...", "field": ...}`` with a 4xx status. Only the files of
 ``static/`` are served, looked up by name in a table made at start-up; no path from a request is
 ever joined to a folder. Requests must name a loopback host (a guard against DNS rebinding) unless
-the app is made with other ``allowed_hosts``.
+the app is made with other ``allowed_hosts``, and a request that changes state from another
+origin is refused (:mod:`chainrule.playground.guard`).
 """
 
 from __future__ import annotations
@@ -31,8 +32,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -40,6 +40,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from chainrule.errors import ApiError
 from chainrule.io.modelfile import ModelFileError
 from chainrule.playground import export
+from chainrule.playground.guard import LOOPBACK_NAMES, HostOriginGuard, client_gone
 from chainrule.playground.openapi import MAX_JSON_BYTES, openapi
 from chainrule.playground.session import MAX_STEPS, Session, Store
 from chainrule.playground.setup import (
@@ -55,7 +56,7 @@ from chainrule.playground.setup import (
 )
 
 STATIC = Path(__file__).parent / "static"
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "testserver")
+LOOPBACK_HOSTS = LOOPBACK_NAMES  # on any port; a server passes its own (guard.loopback_hosts)
 MEDIA = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -300,7 +301,9 @@ def create_app(
     store: Store | None = None, allowed_hosts: tuple[str, ...] | list[str] = LOOPBACK_HOSTS
 ) -> Starlette:
     """The playground as an ASGI app; ``store`` holds its sessions and uploads (a fresh one by
-    default). ``allowed_hosts``: the Host names accepted (``["*"]`` accepts any)."""
+    default). ``allowed_hosts``: the Host values answered, ``"name:port"`` or ``"name"`` (any
+    port); by default the loopback names on any port, ``["*"]`` any Host. Starlette's TestClient
+    sends ``Host: testserver``: ``create_app(allowed_hosts=["testserver"])``."""
     sid = "/api/sessions/{sid}"
     routes = [
         Route("/", index, methods=["GET"]),
@@ -322,9 +325,13 @@ def create_app(
         routes=routes,
         middleware=[
             Middleware(SecurityHeaders),
-            Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)),
+            Middleware(HostOriginGuard, allowed_hosts=list(allowed_hosts)),
         ],
-        exception_handlers={ApiError: api_error, HTTPException: http_error},
+        exception_handlers={
+            ApiError: api_error,
+            HTTPException: http_error,
+            ClientDisconnect: client_gone,
+        },
     )
     app.state.store = store if store is not None else Store()
     app.state.static = static_table()

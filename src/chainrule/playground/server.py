@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 LOOPBACK = "127.0.0.1"
+STARTING = "interrupted while starting"  # the KeyboardInterrupt of a Ctrl-C before serving
 
 
 def bind(host: str = LOOPBACK, port: int | None = None) -> socket.socket:
@@ -37,12 +38,13 @@ def make_server(sock: socket.socket, app: Any = None, log_level: str = "warning"
     """A uvicorn Server for ``app`` (the playground by default) on an already bound socket."""
     import uvicorn
 
-    from chainrule.playground.app import LOOPBACK_HOSTS, create_app
+    from chainrule.playground.app import create_app
+    from chainrule.playground.guard import loopback_hosts
 
-    host = sock.getsockname()[0]
+    host, port = sock.getsockname()[:2]
     if app is None:
         loopback = host in ("127.0.0.1", "::1") or host.startswith("127.")
-        app = create_app(allowed_hosts=LOOPBACK_HOSTS if loopback else ["*"])
+        app = create_app(allowed_hosts=loopback_hosts(port) if loopback else ["*"])
     config = uvicorn.Config(app, log_level=log_level, lifespan="off", ws="none")
     return uvicorn.Server(config)
 
@@ -53,12 +55,16 @@ def serve(
     open_browser: bool = True,
     ready: Any = None,
 ) -> None:
-    """Serve the playground until interrupted. ``ready(url)`` is called once it listens."""
+    """Serve the playground until interrupted. ``ready(url)`` is called once it listens.
+
+    Ctrl-C once it serves stops it (uvicorn shuts down, then re-raises the signal, which ends
+    here: a normal return). Ctrl-C before it serves raises ``KeyboardInterrupt(STARTING)``.
+    """
     sock = bind(host, port)
     actual = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{actual}/"
-    server = make_server(sock)
+    server: Any = None
 
     def announce() -> None:
         while not server.started:
@@ -71,8 +77,15 @@ def serve(
         if open_browser:
             webbrowser.open(url)
 
-    threading.Thread(target=announce, daemon=True).start()
-    server.run(sockets=[sock])
+    try:
+        server = make_server(sock)
+        threading.Thread(target=announce, daemon=True).start()
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        if server is None or not server.started:
+            raise KeyboardInterrupt(STARTING) from None
+    finally:
+        sock.close()
 
 
 @contextlib.contextmanager
@@ -105,8 +118,8 @@ def running(host: str = LOOPBACK, port: int | None = None, app: Any = None) -> I
 def playground_command(port: int | None, open_browser: bool) -> int:
     """``chainrule playground [--port N] [--no-browser]``: serve on 127.0.0.1 (a free port unless
     ``port``) until Ctrl-C. Exit status as the rest of the CLI: 0 when it stops, 1 when it cannot
-    run (a missing package, a port in use), 2 for a bad ``--port``; errors are one line,
-    ``chainrule playground: error: …``, on stderr."""
+    run (a missing package, a port in use), 2 for a bad ``--port``, 130 for a Ctrl-C before it
+    serves; errors are one line, ``chainrule playground: error: …``, on stderr."""
 
     def error(message: str) -> None:
         print(f"chainrule playground: error: {message}", file=sys.stderr)
@@ -117,6 +130,8 @@ def playground_command(port: int | None, open_browser: bool) -> int:
     except ImportError as err:
         error(f"the playground needs {err.name}: pip install 'chainrule[playground]'")
         return 1
+    except KeyboardInterrupt:
+        return _interrupted()
     if port is not None and not 0 <= port <= 65535:
         error(f"--port must be a port number 0..65535 (0: a free one), got {port}")
         return 2
@@ -128,6 +143,13 @@ def playground_command(port: int | None, open_browser: bool) -> int:
             "leave out --port to take a free one"
         )
         return 1
-    except KeyboardInterrupt:
-        pass
+    except KeyboardInterrupt as err:
+        if err.args == (STARTING,):
+            return _interrupted()
     return 0
+
+
+def _interrupted() -> int:
+    """Ctrl-C before the server serves: one line on stderr, exit status 130 (128 + SIGINT)."""
+    print(f"chainrule playground: {STARTING}", file=sys.stderr, flush=True)
+    return 130

@@ -33,6 +33,7 @@ import numpy as np
 from chainrule.data.scaling import Standardizer
 from chainrule.explain import explain
 from chainrule.models import MLP
+from chainrule.playground.limits import GRID, MAX_SESSIONS, MAX_UPLOADS, UNIT_GRID, check_session
 from chainrule.playground.setup import (
     OUTPUTS,
     Config,
@@ -49,8 +50,6 @@ from chainrule.training.optim import get_optimizer
 MAX_STEPS = 500  # training steps per request
 MAX_SECONDS = 2.0  # ... and at most about this long: a request stops early and says how far it got
 MAX_HISTORY = 400  # points of the loss curves kept (older ones thinned by half)
-GRID = 64  # cells per side of the decision-boundary heatmap
-UNIT_GRID = 20  # cells per side of each unit's heatmap
 
 
 # -- numbers for JSON ------------------------------------------------------------------------------
@@ -96,6 +95,8 @@ class Session:
         self.lock = threading.RLock()
         self.data = make_data(config, uploaded)
         check_fit(config, self.data)
+        n_rows = len(self.data.X_train) + len(self.data.X_test)
+        check_session(n_rows, self.data.n_features, n_outputs(config, self.data))
         self.t_train = targets(self.data.y_train, self.data, config.output)
         self.t_test = targets(self.data.y_test, self.data, config.output)
         self.extent = self._extent() if self.data.n_features == 2 else None
@@ -284,8 +285,8 @@ class Session:
 class Store:
     """The server's sessions and uploads, the least recently used dropped past a bound."""
 
-    max_sessions: int = 32
-    max_uploads: int = 16
+    max_sessions: int = MAX_SESSIONS
+    max_uploads: int = MAX_UPLOADS
     sessions: OrderedDict[str, Session] = field(default_factory=OrderedDict)
     uploads: OrderedDict[str, Upload] = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)

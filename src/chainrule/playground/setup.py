@@ -18,6 +18,7 @@ from chainrule.data.datasets import Dataset, load_dataset
 from chainrule.data.preprocess import Preprocessor
 from chainrule.data.splits import train_test_split
 from chainrule.errors import ConfigError
+from chainrule.playground.limits import MAX_LAYERS, MAX_UNITS
 from chainrule.playground.uploads import (  # noqa: F401  (the upload API, from its old place)
     MAX_FEATURES,
     MAX_UPLOAD_BYTES,
@@ -45,8 +46,8 @@ LIMITS: dict[str, tuple[float, float]] = {
     "n_classes": (2, 8),
     "test_ratio": (0.1, 0.9),
     "seed": (0, 2**31 - 1),
-    "layers": (0, 6),  # hidden layers
-    "units": (1, 16),  # units per hidden layer
+    "layers": (0, MAX_LAYERS),  # hidden layers
+    "units": (1, MAX_UNITS),  # units per hidden layer
     "lr": (1e-6, 10.0),
     "batch_size": (1, 2000),
     "l2": (0.0, 1.0),

@@ -28,9 +28,16 @@ from chainrule.data.splits import train_test_split
 from chainrule.data.table import Column, Table, parse_table
 from chainrule.data.targets import drop_missing_target, id_like_columns, target_values
 from chainrule.errors import ConfigError, DataError
+from chainrule.playground.limits import (
+    MAX_CELLS,
+    MAX_CLASSES,
+    MAX_FEATURES,
+    MAX_LABEL_CHARS,
+    MAX_ROWS,
+    check_session,
+)
+from chainrule.playground.limits import MAX_UPLOAD_BYTES as MAX_UPLOAD_BYTES  # its old place
 
-MAX_UPLOAD_BYTES = 1_000_000
-MAX_FEATURES = 64  # feature columns of an uploaded CSV, and inputs of the network after encoding
 NUMERIC = ("number", "integer")
 
 
@@ -104,9 +111,7 @@ def _read(content: bytes, name: str, target: str | None, uid: str) -> Upload:
     _check_numbers(table, features)
     table, dropped = drop_missing_target(table, goal)
     n, d = table.n_rows, len(features)
-    if d > MAX_FEATURES:
-        raise ConfigError(f"{name}: {d} feature columns; the playground takes at most "
-                          f"{MAX_FEATURES}", "file")  # fmt: skip
+    _check_size(name, n, d)
     if n < 4:
         gone = f" ({dropped} dropped: their target is missing)" if dropped else ""
         raise ConfigError(f"{name}: {n} samples{gone}; the playground needs at least 4", "file")
@@ -130,8 +135,49 @@ def _read(content: bytes, name: str, target: str | None, uid: str) -> Upload:
     if ids:
         notes.append(f"the column(s) {_show(ids)} look like IDs (a different value in every row)")
     y = target_values(table.column(goal))
-    ds = Dataset.from_arrays(X, y.astype(str) if y.dtype == object else y, list(names), goal)
+    if y.dtype == object:  # text (or huge integers): checked before it becomes fixed-width text
+        y = _labels(y, name, goal)
+    ds = Dataset.from_arrays(X, y, list(names), goal)
+    if ds.classes is not None and len(ds.classes) > MAX_CLASSES:
+        raise _too_many_classes(name, goal, len(ds.classes))
+    check_session(n, X.shape[1], 1, field="file")
     return Upload(uid, name, len(content), ds, X_table, preprocess, dropped, notes)
+
+
+def _check_size(name: str, n: int, d: int) -> None:
+    """Refuse a table past the playground's bounds (:mod:`chainrule.playground.limits`)."""
+    if d > MAX_FEATURES:
+        raise ConfigError(f"{name}: {d} feature columns; the playground takes at most "
+                          f"{MAX_FEATURES}", "file")  # fmt: skip
+    if n > MAX_ROWS or n * d > MAX_CELLS:
+        raise ConfigError(
+            f"{name}: {n:,} rows × {d} feature columns; the playground takes at most "
+            f"{MAX_ROWS:,} rows and {MAX_CELLS:,} cells (use a sample of the rows)",
+            "file",
+        )
+
+
+def _too_many_classes(name: str, goal: str, k: int) -> ConfigError:
+    return ConfigError(
+        f"{name}: the target {goal!r} has {k:,} classes; the playground takes at most "
+        f"{MAX_CLASSES} (choose another target column, or group the labels)",
+        "target",
+    )
+
+
+def _labels(y: np.ndarray, name: str, goal: str) -> np.ndarray:
+    """Text labels as a str array, once their count and length are known to be in bounds."""
+    distinct = {str(v) for v in y.tolist()}
+    if len(distinct) > MAX_CLASSES:
+        raise _too_many_classes(name, goal, len(distinct))
+    longest = max(distinct, key=len)
+    if len(longest) > MAX_LABEL_CHARS:
+        raise ConfigError(
+            f"{name}: the target {goal!r} has a label of {len(longest):,} characters "
+            f"({longest[:20]!r}…); the playground takes labels of at most {MAX_LABEL_CHARS}",
+            "target",
+        )
+    return y.astype(str)
 
 
 def _check_header(table: Table) -> None:

@@ -21,6 +21,7 @@ import numpy as np
 from chainrule.engine.arrays import Array, Axis
 from chainrule.engine.function import Function
 from chainrule.engine.tensor import Tensor
+from chainrule.errors import ShapeError
 
 
 def _reduced_axes(ndim: int, axis: Axis) -> tuple[int, ...]:
@@ -28,6 +29,23 @@ def _reduced_axes(ndim: int, axis: Axis) -> tuple[int, ...]:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
     return tuple(int(a) % ndim if ndim else int(a) for a in axes)
+
+
+def _check_not_empty(name: str, shape: tuple[int, ...], axis: Axis) -> None:
+    """A ShapeError when ``name`` would reduce over no element (an axis of length 0).
+
+    NumPy's mean of an empty slice is NaN with a RuntimeWarning, and its max raises a ValueError
+    about identities; neither says which axis was empty. Axes out of range are left to NumPy.
+    """
+    ndim = len(shape)
+    axes = range(ndim) if axis is None else (axis,) if isinstance(axis, int | np.integer) else axis
+    empty = [int(a) % ndim for a in axes if -ndim <= int(a) < ndim and shape[int(a)] == 0]
+    if empty:
+        over = "all axes" if axis is None else f"axis={axis!r}"
+        raise ShapeError(
+            f"{name} over {over} of an array of shape {shape}: axis {empty[0]} has length 0, "
+            f"so there are no elements to take the {name} of. Check that the data is not empty."
+        )
 
 
 def _keepdims_grad(g: np.ndarray, ndim: int, axis: Axis, keepdims: bool) -> np.ndarray:
@@ -60,6 +78,7 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx: Any, x: Array, *, axis: Axis, keepdims: bool) -> Array:
+        _check_not_empty("mean", x.shape, axis)
         ctx.save_for_backward(x.shape, axis, keepdims)
         return np.mean(x, axis=axis, keepdims=keepdims)
 
@@ -80,6 +99,7 @@ class Max(Function):
 
     @staticmethod
     def forward(ctx: Any, x: Array, *, axis: Axis, keepdims: bool) -> Array:
+        _check_not_empty("max", x.shape, axis)
         y = np.max(x, axis=axis, keepdims=True)
         ctx.save_for_backward(x, y, axis, keepdims)
         return y if keepdims else np.squeeze(y, axis=_reduced_axes(x.ndim, axis))
@@ -104,6 +124,7 @@ class LogSumExp(Function):
 
     @staticmethod
     def forward(ctx: Any, x: Array, *, axis: Axis, keepdims: bool) -> Array:
+        _check_not_empty("logsumexp", x.shape, axis)
         m = np.max(x, axis=axis, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)  # a row of all −inf gives −inf, not NaN
         e = np.exp(x - m)
