@@ -779,3 +779,14 @@ def test_a_numeric_model_reads_files_with_the_rfc_4180_reader(capsys, tmp_path, 
         assert code == 2 and out == "" and "Traceback" not in err and "_csv" not in err
         assert "huge.csv, line 3, column 'x2': cannot read 'x999" in err
         assert err.count("\n") == 1
+
+
+def test_a_bare_memory_error_prints_no_empty_parentheses(capsys, monkeypatch, tmp_path, moons_csv):
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError  # as Python raises it itself: no message
+
+    monkeypatch.setattr(chainrule.training.loop, "fit", out_of_memory)
+    out = tmp_path / "x.chainrule"
+    code, _, err = run(capsys, "train", moons_csv, "--target", "label", "--out", out)
+    assert code == 1 and not out.exists()
+    assert err == "chainrule train: error: not enough memory for this\n"

@@ -144,3 +144,20 @@ def test_predict_and_explain_take_the_boolean_frame_that_fit_took():
     assert cr.explain(net, X, y, weight="W1[1,1]", sample=0).value is not None
     with pytest.raises(TypeError, match="'x'"):  # text is refused by both
         net.predict(X.assign(flag=["x", "y"] * 10))
+
+
+def test_a_prediction_is_never_silently_nan_or_infinite():
+    net = cr.MLP([2, 1], output="identity", seed=0)
+    net.set_weight("W1[1,1]", 1e300)
+    net.set_weight("W1[2,1]", -1e300)
+    X = np.array([[1.0, 1.0], [1e10, -1e10]])
+    with pytest.raises(cr.errors.PredictionError, match="row 1"):
+        net.predict(X)
+    assert np.isfinite(net.predict(X[:1])).all()  # inf − inf never happens on this row
+    sigmoid = cr.MLP([2, 2, 1], seed=0)
+    sigmoid.set_weight("W1[1,1]", 1e300)
+    sigmoid.set_weight("W1[2,1]", -1e300)
+    assert np.isfinite(sigmoid.predict_proba(np.array([[1e10, -1e10]]))).all()  # σ(inf) = 1
+    sigmoid.set_weight("W2[3,1]", np.nan)  # a NaN bias: every output NaN
+    with pytest.raises(cr.errors.PredictionError, match="row 0"):
+        sigmoid.predict_proba(np.array([[1.0, 2.0]]))

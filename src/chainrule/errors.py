@@ -50,6 +50,10 @@ class DivergedError(ChainruleError, FloatingPointError):
     """The error E became NaN or infinite: training has diverged; the weights were kept."""
 
 
+class PredictionError(ChainruleError, FloatingPointError):
+    """A network's output came out NaN or infinite: reported, never returned as a prediction."""
+
+
 # -- data: reading tables and checking X and y -----------------------------------------------------
 
 

@@ -78,7 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except MemoryError as err:  # e.g. --hidden 99999999999
-        print(f"{name}: error: not enough memory for this ({err})", file=sys.stderr)
+        detail = f" ({err})" if str(err) else ""  # NumPy's say how much; a bare one says nothing
+        print(f"{name}: error: not enough memory for this{detail}", file=sys.stderr)
         return 1
     except ImportError as err:  # an optional package the command needs
         print(f"{name}: error: {err}", file=sys.stderr)

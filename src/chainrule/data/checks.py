@@ -13,7 +13,7 @@ import numpy as np
 
 from chainrule.engine.arrays import unmasked
 from chainrule.engine.tensor import as_float_array
-from chainrule.errors import ShapeError
+from chainrule.errors import PredictionError, ShapeError
 
 
 def check_X(X: Any, n_features: int, dtype: np.dtype, what: str = "X") -> np.ndarray:
@@ -41,6 +41,22 @@ def check_X(X: Any, n_features: int, dtype: np.dtype, what: str = "X") -> np.nda
         raise ShapeError(f"{what} has no samples (shape {arr.shape})")
     _check_finite(arr, what)
     return arr
+
+
+def check_outputs(yhat: np.ndarray) -> np.ndarray:
+    """ŷ (m, n_outputs) itself when every value is finite; else an error naming the first row.
+
+    A prediction is never silently NaN: weights or inputs so large that feedforward overflows
+    (``inf − inf`` in a pre-activation) are reported instead.
+    """
+    if all_finite(yhat):
+        return yhat
+    i = int(np.flatnonzero(~np.isfinite(yhat.reshape(len(yhat), -1)).all(axis=1))[0])
+    raise PredictionError(
+        f"the network's output for row {i} is {yhat[i].tolist()}, not a finite number: its "
+        f"weights or that row's inputs are too large for {yhat.dtype} (feedforward overflowed). "
+        "Check the model's weights (chainrule info) and the row's values."
+    )
 
 
 def _objects_as_floats(X: Any) -> Any:

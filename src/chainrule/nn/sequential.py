@@ -27,7 +27,7 @@ from typing import Any, Literal, overload
 
 import numpy as np
 
-from chainrule.data.checks import check_targets, check_X, encode_targets
+from chainrule.data.checks import check_outputs, check_targets, check_X, encode_targets
 from chainrule.engine.modes import enable_grad, no_grad
 from chainrule.engine.ops.affine import affine
 from chainrule.engine.tensor import Tensor
@@ -189,11 +189,11 @@ class Sequential:
     @overload
     def forward(self, X: Any, trace: Literal[True]) -> Trace: ...
     def forward(self, X: Any, trace: bool = False) -> np.ndarray | Trace:
-        """Feedforward: ŷ of shape (m, n_outputs), or with ``trace`` every layer's h and a."""
+        """ŷ (m, n_outputs), refused when not finite; with ``trace``, each layer's h and a as is."""
         Xv = self.check_X(X)
-        with no_grad():
+        with no_grad(), np.errstate(over="ignore", invalid="ignore"):  # check_outputs reports
             if not trace:
-                return self(Xv).data
+                return check_outputs(self(Xv).data)
             out = Trace(x=Xv)
             for layer in self.layers:
                 h = layer.pre_activation(out.a[-1] if out.a else Xv)

@@ -177,8 +177,8 @@ class Session:
         """The share of samples whose predicted class is right (None for regression)."""
         if self.data.task == "regression":
             return None
-        with np.errstate(all="ignore"):
-            yhat = self.net.forward(X)
+        with np.errstate(all="ignore"):  # a diverged net's NaN outputs count as wrong
+            yhat = self.net.forward(X, trace=True).yhat  # the trace keeps non-finite outputs
         pred = (yhat[:, 0] >= 0.5).astype(int) if yhat.shape[1] == 1 else yhat.argmax(axis=1)
         return float(np.mean(pred == y))
 
@@ -207,7 +207,7 @@ class Session:
         if self.extent is None:
             return None
         with np.errstate(all="ignore"):
-            yhat = self.net.forward(grid(self.extent, GRID))
+            yhat = self.net.forward(grid(self.extent, GRID), trace=True).yhat  # NaN drawn as is
             trace = self.net.forward(grid(self.extent, UNIT_GRID), trace=True)
         out = {"extent": self.extent, "output": self._decision(yhat.reshape(GRID, GRID, -1))}
         units = []
