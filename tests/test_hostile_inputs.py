@@ -278,3 +278,22 @@ def test_a_read_only_folder_names_the_file(tmp_path):
             atomic_write_text(folder / "p.csv", "x", "the predictions")
     finally:
         folder.chmod(0o700)
+
+
+def test_the_reading_limits_can_be_changed_from_the_command_line(capsys, tmp_path):
+    from chainrule.cli import main
+    from chainrule.data import limits
+
+    rows = "\n".join(f"{i},{'x' * 300},{i % 2}" for i in range(40))
+    data = tmp_path / "wide.csv"
+    data.write_text("n,note,label\n" + rows + "\n")
+    before = limits.MAX_CELL_BYTES, limits.MAX_TABLE_BYTES
+    code = main(["--max-cell-bytes", "100", "train", str(data), "--out", str(tmp_path / "m")])
+    err = capsys.readouterr().err
+    assert code == 2 and "line 2, column 'note'" in err and "--max-cell-bytes" in err
+    code = main(["--max-table-bytes", "50", "train", str(data), "--out", str(tmp_path / "m")])
+    err = capsys.readouterr().err
+    assert code == 2 and "over the limit of 50 bytes" in err and "--max-table-bytes" in err
+    assert before == (limits.MAX_CELL_BYTES, limits.MAX_TABLE_BYTES)  # for that command only
+    code = main(["--max-cell-bytes", "0", "train", str(data)])
+    assert code == 2 and "--max-cell-bytes" in capsys.readouterr().err

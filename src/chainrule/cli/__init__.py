@@ -36,12 +36,21 @@ import sys
 from collections.abc import Sequence
 
 from chainrule.cli import evaluate, explain, export, gradcheck, info, playground, predict, train
+from chainrule.data import limits
 from chainrule.errors import ChainruleError
 from chainrule.version import __version__
 
 __all__ = ["build_parser", "main"]
 
 SUBCOMMANDS = (train, predict, evaluate, info, gradcheck, explain, export, playground)
+
+
+def _bytes_option(text: str) -> int:
+    """A byte count ≥ 1 for a limit option (argparse turns the ValueError into exit 2)."""
+    n = int(text)
+    if n < 1:
+        raise ValueError(text)
+    return n
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,6 +64,18 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'chainrule <command> --help' for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"chainrule {__version__}")
+    parser.add_argument(
+        "--max-table-bytes",
+        type=_bytes_option,
+        metavar="N",
+        help=f"the largest table file any command reads (default: {limits.MAX_TABLE_BYTES})",
+    )
+    parser.add_argument(
+        "--max-cell-bytes",
+        type=_bytes_option,
+        metavar="N",
+        help=f"the largest CSV cell any command reads (default: {limits.MAX_CELL_BYTES})",
+    )
     commands = parser.add_subparsers(dest="command", metavar="<command>", required=True)
     for module in SUBCOMMANDS:
         module.add_parser(commands)
@@ -69,6 +90,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:  # --help, --version, or a usage error argparse has printed
         return exit_.code if isinstance(exit_.code, int) else 2
     name = f"chainrule {args.command}"
+    saved = limits.MAX_TABLE_BYTES, limits.MAX_CELL_BYTES  # for this command only
+    limits.MAX_TABLE_BYTES = args.max_table_bytes or saved[0]
+    limits.MAX_CELL_BYTES = args.max_cell_bytes or saved[1]
+    try:
+        return _run(args, name)
+    finally:
+        limits.MAX_TABLE_BYTES, limits.MAX_CELL_BYTES = saved
+
+
+def _run(args: argparse.Namespace, name: str) -> int:
+    """The command, its errors turned into one line on stderr and an exit status."""
     try:
         return args.run(args)
     except KeyboardInterrupt:

@@ -1,7 +1,8 @@
 """The sizes chainrule will read, and the reading of an input file held to them.
 
 Each limit is a module constant that a user can read and change (``chainrule.data.limits.
-MAX_TABLE_BYTES = 8 * 2**30``); the checks look them up when they run, so a change applies to
+MAX_TABLE_BYTES = 8 * 2**30``, or on the command line ``chainrule --max-table-bytes N
+--max-cell-bytes N <command>``); the checks look them up when they run, so a change applies to
 the next file read. Going past one is a :class:`~chainrule.errors.DataError` that names the file
 (and, for a cell, the line and column) and says which limit to raise:
 
@@ -79,8 +80,8 @@ def check_input_file(path: str | os.PathLike[str], name: str, limit: int | None 
 def _too_big(name: str, size: int | str, limit: int) -> None:
     raise DataError(
         f"{name}: the file is {size if isinstance(size, str) else _size(size)}, over the limit of "
-        f"{_size(limit)} for a table (chainrule.data.limits.MAX_TABLE_BYTES); use a sample of "
-        "the rows, or raise the limit if the memory is there"
+        f"{_size(limit)} for a table; use a sample of the rows, or raise the limit if the memory "
+        "is there (chainrule --max-table-bytes N, or chainrule.data.limits.MAX_TABLE_BYTES)"
     )
 
 
@@ -135,7 +136,7 @@ def check_cells(records: list[tuple[list[str], int, int]], header: list[str], na
                 column = repr(header[j]) if short else str(j + 1)
                 raise DataError(
                     f"{name}, line {start}, column {column}: a cell of {_size(n)}, over the "
-                    f"limit of {_size(limit)} per cell (chainrule.data.limits.MAX_CELL_BYTES); "
-                    "is a quote left open, or a file of another kind in the column? Shorten "
-                    "the cell, or raise the limit"
+                    f"limit of {_size(limit)} per cell; is a quote left open, or a file of "
+                    "another kind in the column? Shorten the cell, or raise the limit "
+                    "(chainrule --max-cell-bytes N, or chainrule.data.limits.MAX_CELL_BYTES)"
                 )
