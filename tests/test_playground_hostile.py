@@ -259,3 +259,28 @@ def test_ctrl_c_once_serving_stops_with_exit_0(monkeypatch, capsys):
     monkeypatch.setattr(uvicorn.Server, "run", served_then_stopped)
     assert playground_command(None, open_browser=False) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_the_upload_size_limit_can_be_changed_and_is_shown():
+    csv = ("x1,x2,label\n" + "".join(f"{i},{i % 7},{'ab'[i % 2]}\n" for i in range(400))).encode()
+    small = create_app(allowed_hosts=["testserver"], max_upload_bytes=1_000)
+    with TestClient(small) as c:
+        assert c.get("/api/options").json()["max_upload_bytes"] == 1_000
+        r = c.post("/api/uploads", content=csv, headers={"Content-Type": "text/csv"})
+        assert r.status_code == 413 and "1,000 bytes" in r.json()["error"]
+    with TestClient(create_app(allowed_hosts=["testserver"])) as c:  # the default, 1,000,000
+        assert c.get("/api/options").json()["max_upload_bytes"] == limits.MAX_UPLOAD_BYTES
+        r = c.post("/api/uploads", content=csv, headers={"Content-Type": "text/csv"})
+        assert r.status_code == 201, r.text
+    with pytest.raises(ValueError, match="max_upload_bytes"):
+        create_app(max_upload_bytes=0)
+
+
+def test_the_playground_command_takes_max_upload_bytes(monkeypatch):
+    seen = {}
+    monkeypatch.setattr("chainrule.playground.server.serve", lambda *a, **kw: seen.update(kw))
+    from chainrule.cli import main
+
+    assert main(["playground", "--no-browser", "--max-upload-bytes", "5000"]) == 0
+    assert seen == {"max_upload_bytes": 5000}
+    assert main(["playground", "--max-upload-bytes", "0"]) == 2

@@ -129,7 +129,7 @@ async def options(request: Request) -> Response:
             "limits": {key: list(bounds) for key, bounds in LIMITS.items()},
             "defaults": Config().to_dict(),
             "max_steps": MAX_STEPS,
-            "max_upload_bytes": MAX_UPLOAD_BYTES,
+            "max_upload_bytes": request.app.state.max_upload_bytes,
         }
     )
 
@@ -224,7 +224,7 @@ async def export_data(request: Request) -> Response:
 async def upload(request: Request) -> Response:
     if _media_type(request) not in ("text/csv", "text/plain", "application/octet-stream"):
         raise ApiError(415, "send the file as the body with Content-Type: text/csv", "file")
-    content = await read_body(request, MAX_UPLOAD_BYTES, "the file")
+    content = await read_body(request, request.app.state.max_upload_bytes, "the file")
     filename = request.query_params.get("filename", "upload.csv")[:200]
     target = request.query_params.get("target") or None
     try:
@@ -298,12 +298,16 @@ class SecurityHeaders:
 
 
 def create_app(
-    store: Store | None = None, allowed_hosts: tuple[str, ...] | list[str] = LOOPBACK_HOSTS
+    store: Store | None = None,
+    allowed_hosts: tuple[str, ...] | list[str] = LOOPBACK_HOSTS,
+    max_upload_bytes: int = MAX_UPLOAD_BYTES,
 ) -> Starlette:
     """The playground as an ASGI app; ``store`` holds its sessions and uploads (a fresh one by
     default). ``allowed_hosts``: the Host values answered, ``"name:port"`` or ``"name"`` (any
     port); by default the loopback names on any port, ``["*"]`` any Host. Starlette's TestClient
-    sends ``Host: testserver``: ``create_app(allowed_hosts=["testserver"])``."""
+    sends ``Host: testserver``: ``create_app(allowed_hosts=["testserver"])``.
+    ``max_upload_bytes``: the largest CSV an upload may send (``--max-upload-bytes``); the memory
+    the playground keeps stays bounded whatever it is, by the row and cell limits of an upload."""
     sid = "/api/sessions/{sid}"
     routes = [
         Route("/", index, methods=["GET"]),
@@ -333,6 +337,11 @@ def create_app(
             ClientDisconnect: client_gone,
         },
     )
+    if isinstance(max_upload_bytes, bool) or not isinstance(max_upload_bytes, int):
+        raise TypeError(f"max_upload_bytes must be a whole number, got {max_upload_bytes!r}")
+    if max_upload_bytes < 1:
+        raise ValueError(f"max_upload_bytes must be ≥ 1, got {max_upload_bytes}")
+    app.state.max_upload_bytes = max_upload_bytes
     app.state.store = store if store is not None else Store()
     app.state.static = static_table()
     return app

@@ -34,8 +34,11 @@ def bind(host: str = LOOPBACK, port: int | None = None) -> socket.socket:
     return sock
 
 
-def make_server(sock: socket.socket, app: Any = None, log_level: str = "warning") -> Any:
-    """A uvicorn Server for ``app`` (the playground by default) on an already bound socket."""
+def make_server(
+    sock: socket.socket, app: Any = None, log_level: str = "warning", **options: Any
+) -> Any:
+    """A uvicorn Server for ``app`` (the playground by default, made with ``options`` such as
+    ``max_upload_bytes``) on an already bound socket."""
     import uvicorn
 
     from chainrule.playground.app import create_app
@@ -44,7 +47,7 @@ def make_server(sock: socket.socket, app: Any = None, log_level: str = "warning"
     host, port = sock.getsockname()[:2]
     if app is None:
         loopback = host in ("127.0.0.1", "::1") or host.startswith("127.")
-        app = create_app(allowed_hosts=loopback_hosts(port) if loopback else ["*"])
+        app = create_app(allowed_hosts=loopback_hosts(port) if loopback else ["*"], **options)
     config = uvicorn.Config(app, log_level=log_level, lifespan="off", ws="none")
     return uvicorn.Server(config)
 
@@ -54,8 +57,10 @@ def serve(
     port: int | None = None,
     open_browser: bool = True,
     ready: Any = None,
+    **options: Any,
 ) -> None:
-    """Serve the playground until interrupted. ``ready(url)`` is called once it listens.
+    """Serve the playground until interrupted. ``ready(url)`` is called once it listens;
+    ``options`` go to :func:`~chainrule.playground.app.create_app` (``max_upload_bytes``).
 
     Ctrl-C once it serves stops it (uvicorn shuts down, then re-raises the signal, which ends
     here: a normal return). Ctrl-C before it serves raises ``KeyboardInterrupt(STARTING)``.
@@ -78,7 +83,7 @@ def serve(
             webbrowser.open(url)
 
     try:
-        server = make_server(sock)
+        server = make_server(sock, **options)
         threading.Thread(target=announce, daemon=True).start()
         server.run(sockets=[sock])
     except KeyboardInterrupt:
@@ -115,11 +120,12 @@ def running(host: str = LOOPBACK, port: int | None = None, app: Any = None) -> I
         sock.close()
 
 
-def playground_command(port: int | None, open_browser: bool) -> int:
-    """``chainrule playground [--port N] [--no-browser]``: serve on 127.0.0.1 (a free port unless
-    ``port``) until Ctrl-C. Exit status as the rest of the CLI: 0 when it stops, 1 when it cannot
-    run (a missing package, a port in use), 2 for a bad ``--port``, 130 for a Ctrl-C before it
-    serves; errors are one line, ``chainrule playground: error: …``, on stderr."""
+def playground_command(port: int | None, open_browser: bool, **options: Any) -> int:
+    """``chainrule playground [--port N] [--no-browser] [--max-upload-bytes N]``: serve on
+    127.0.0.1 (a free port unless ``port``) until Ctrl-C. Exit status as the rest of the CLI: 0
+    when it stops, 1 when it cannot run (a missing package, a port in use), 2 for a bad
+    ``--port``, 130 for a Ctrl-C before it serves; errors are one line, ``chainrule playground:
+    error: …``, on stderr."""
 
     def error(message: str) -> None:
         print(f"chainrule playground: error: {message}", file=sys.stderr)
@@ -136,7 +142,7 @@ def playground_command(port: int | None, open_browser: bool) -> int:
         error(f"--port must be a port number 0..65535 (0: a free one), got {port}")
         return 2
     try:
-        serve(LOOPBACK, port, open_browser)
+        serve(LOOPBACK, port, open_browser, **options)
     except OSError as err:
         error(
             f"cannot listen on {LOOPBACK}:{port}: {err.strerror or err}; "
