@@ -56,7 +56,7 @@ def _quoted_record(lines: list[str], i: int, delim: str, name: str) -> tuple[lis
             k += 1
         if not line.startswith('"', k):  # an unquoted cell: up to the delimiter or the line end
             end = line.find(delim, pos)
-            eol = len(line.rstrip("\r\n"))
+            eol = len(line) - (2 if line.endswith("\r\n") else line.endswith(("\n", "\r")))
             if end < 0 or end > eol:
                 return [*cells, line[pos:eol].strip()], i
             cells.append(line[pos:end].strip())

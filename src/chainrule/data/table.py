@@ -199,7 +199,10 @@ def _infer(name: str, cells: Sequence[Any], is_na, where: str = "") -> Column:
     if kinds == {"integer"}:
         return Column(name, "integer", _integers([v for _, v, _ in parsed]))
     if not kinds or kinds <= {"integer", "number"}:
-        values = [math.nan if k is None else float(v) for k, v, _ in parsed]
+        # an integer's text: a float of its digits is inf past 1e308, float(int) an OverflowError
+        values = [
+            math.nan if k is None else float(t if k == "integer" else v) for k, v, t in parsed
+        ]
         return Column(name, "number", np.array(values, dtype=np.float64))
     if kinds == {"bool"}:
         return Column(name, "bool", _objects([v for _, v, _ in parsed]))
@@ -289,7 +292,8 @@ def _check_header(header: list[str], where: str) -> None:
             f"{where}: column(s) {_show(empty)} have no name in the header; name them (a "
             "DataFrame index saved by pandas? save with index=False)"
         )
-    twice = sorted({h for j, h in enumerate(header) if h in header[:j]})
+    seen: set[str] = set()
+    twice = sorted({h for h in header if h in seen or seen.add(h)})  # linear: a header may be wide
     if twice:
         raise DataError(f"{where}: the header names {_show(twice)} more than once; rename them")
 
