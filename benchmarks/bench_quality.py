@@ -58,6 +58,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
+from machine import blas_info, cpu_model
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -71,31 +72,6 @@ DATASETS = (*BUNDLED, *RAW)
 QUICK_DATASETS = ("iris", "penguins")
 ID_COLUMNS = {"rownames", "passengerid", "name", "ticket", "cabin"}
 GOAL_MARGIN = 0.01
-
-
-# -- the machine -----------------------------------------------------------------------------------
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def blas_info() -> str:
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return "threadpoolctl not installed"
-    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
-    return "; ".join(
-        f"{i.get('internal_api')} {i.get('version')} kernel {i.get('architecture')}, "
-        f"{i.get('num_threads')} threads"
-        for i in blas
-    )
 
 
 # -- the data --------------------------------------------------------------------------------------

@@ -62,6 +62,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from machine import blas_info, cpu_model
 
 CONFIGS = [
     ([2, 2, 1], 1),
@@ -75,30 +76,6 @@ LR = 0.01
 
 
 # -- the machine -----------------------------------------------------------------------------------
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def blas_info() -> str:
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return "threadpoolctl not installed"
-    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
-    return "; ".join(
-        f"{i.get('internal_api')} {i.get('version')} kernel {i.get('architecture')}, "
-        f"{i.get('num_threads')} threads"
-        for i in blas
-    )
-
-
 def matmul_rate(dtype: Any, n: int, reps: int) -> float:
     """GFLOP/s of an n×n GEMM in ``dtype``: the median of ``reps`` runs."""
     rng = np.random.default_rng(0)

@@ -13,25 +13,19 @@ release, run longer: ``CHAINRULE_FUZZ_EXAMPLES=5000 pytest tests/test_fuzz_api.p
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import chainrule as cr
 from chainrule.errors import ChainruleError, DataWarning
+from fuzzing import fuzz_settings
 
-EXAMPLES = int(os.environ.get("CHAINRULE_FUZZ_EXAMPLES", "120"))
-FUZZ = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+FUZZ = fuzz_settings(120)
+EXAMPLES = FUZZ.max_examples
 
 N_FEATURES = 3
 DTYPES = [
@@ -212,8 +206,11 @@ def test_train_test_split(data: st.DataObject, test_size: Any) -> None:
         assert len(X_tr) == len(y_tr) and len(X_te) == len(y_te)
 
 
-def test_the_example_count_comes_from_the_environment() -> None:
-    assert FUZZ.max_examples == EXAMPLES >= 1
+def test_the_example_count_comes_from_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("CHAINRULE_FUZZ_EXAMPLES", "7")
+    assert fuzz_settings(120).max_examples == 7
+    monkeypatch.delenv("CHAINRULE_FUZZ_EXAMPLES")
+    assert fuzz_settings(120).max_examples == 120
 
 
 # -- what the fuzz found outside the engine and the checks, kept as reproducers ------------

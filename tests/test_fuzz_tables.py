@@ -24,29 +24,23 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
 import re
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from chainrule.data import limits
 from chainrule.data.table import DEFAULT_NA_VALUES, Table, parse_table, read_table
 from chainrule.errors import DataError
+from fuzzing import fuzz_settings
 
 HOSTILE = Path(__file__).parent / "data" / "hostile_csv"
-EXAMPLES = int(os.environ.get("CHAINRULE_FUZZ_EXAMPLES", "150"))
-FUZZ = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+FUZZ = fuzz_settings(150)
+EXAMPLES = FUZZ.max_examples
 
 
 # ---------------------------------------------------------------- the committed hostile files

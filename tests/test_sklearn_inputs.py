@@ -19,22 +19,7 @@ from sklearn.pipeline import make_pipeline
 import chainrule as cr
 from chainrule.data.table import table_from_frame
 from chainrule.sklearn import MLPClassifier, MLPRegressor
-
-FAST = {"hidden_layer_sizes": (16,), "learning_rate_init": 0.05, "tol": 1e-3, "max_iter": 500,
-        "random_state": 0}  # fmt: skip
-
-
-def moons(n=200, seed=0):
-    return cr.make_moons(n=n, noise=0.2, seed=seed)
-
-
-def blobs(n=240, seed=0):
-    """Three well-separated classes with string labels."""
-    gen = np.random.default_rng(seed)
-    centres = np.array([[0.0, 3.0], [3.0, -2.0], [-3.0, -2.0]])
-    k = gen.integers(0, 3, size=n)
-    X = centres[k] + gen.normal(size=(n, 2)) * 0.7
-    return X, np.array(["ant", "bee", "cat"])[k]
+from estimator_cases import FAST, blobs, moons
 
 
 # -- raw inputs: standardize, and preprocess="auto" for tables ------------------------------------
