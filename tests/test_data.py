@@ -574,7 +574,7 @@ def test_a_cell_over_128_kib_is_a_data_error_not_a_csv_error(tmp_path):
         load_csv(path)  # a 200 KiB number is read (as inf): refused as not finite, named
     path = write(tmp_path, f'a,b,y\n1,2,0\n3,"x{big}",1\n')
     with pytest.raises(
-        DataError, match=r"line 3, column 'b': cannot read 'x9+\.\.\.' \(204801 char"
+        DataError, match=r"line 3, column 'b': cannot read 'x9+\.\.\.' \(204,801 char"
     ):
         load_csv(path)
 

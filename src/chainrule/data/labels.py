@@ -12,6 +12,7 @@ target is a class label at all::
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -87,10 +88,19 @@ def decode_labels(indices, classes) -> np.ndarray:
 
 
 def _show(values, limit: int = 8) -> str:
-    """The first few values, quoted: ``'a', 'b', ... (12 in all)``."""
+    """The first few values, quoted: ``'a', 'b', ... (12 in all)``; a long one cut short."""
     values = list(values)
-    shown = ", ".join(repr(v.item() if isinstance(v, np.generic) else v) for v in values[:limit])
+    shown = ", ".join(show_value(v) for v in values[:limit])
     return shown + (f", ... ({len(values)} in all)" if len(values) > limit else "")
+
+
+def show_value(value: Any, width: int = 40) -> str:
+    """One value as an error message quotes it: its repr, or for a long text its first
+    characters and its length (a message never echoes a megabyte cell)."""
+    value = value.item() if isinstance(value, np.generic) else value
+    if isinstance(value, str) and len(value) > width:
+        return f"{value[: width - 10] + '...'!r} ({len(value):,} characters)"
+    return repr(value)
 
 
 def _setting(task: str) -> str:

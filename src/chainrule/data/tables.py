@@ -22,7 +22,7 @@ import numpy as np
 
 from chainrule.data.checks import all_finite
 from chainrule.data.datasets import Dataset
-from chainrule.data.labels import _show
+from chainrule.data.labels import _show, show_value
 from chainrule.data.table import Table, _na_test, read_table
 from chainrule.data.targets import target_values
 from chainrule.engine.arrays import ragged_detail, unmasked
@@ -172,7 +172,7 @@ def _target_position(header: list[str], target, where: str) -> int:
 
 def _number(cell: str, where: str, role: str, advice: str) -> None:
     """Raise for a cell that is not a finite number, saying what it is (a long cell cut short)."""
-    shown = repr(cell) if len(cell) <= 40 else f"{cell[:30] + '...'!r} ({len(cell)} characters)"
+    shown = show_value(cell)
     if not cell:
         raise DataError(f"{where}: the {role} cell is empty; {advice}")
     if _is_number(cell) or _na_test(None)(cell):

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.data.datasets import Dataset
-from chainrule.data.labels import _show
+from chainrule.data.labels import _show, show_value
 from chainrule.data.preprocess import Preprocessor
 from chainrule.data.splits import train_test_split
 from chainrule.data.table import Column, Table, parse_table
@@ -230,7 +230,8 @@ def _check_numbers(table: Table, features: list[str]) -> None:
         if sum(numbers) > len(numbers) / 2:
             i = int(present[numbers.index(False)])
             raise ConfigError(
-                f"{table.where(i)}, column {name!r}: cannot read {col.values[i]!r} as a number, "
+                f"{table.where(i)}, column {name!r}: cannot read {show_value(col.values[i])} as a "
+                "number, "
                 "and the column's other cells are numbers; fix the cell, or mark it missing (NA)",
                 "file",
             )
