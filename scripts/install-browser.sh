@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Install headless Chromium (Debian's `chromium` package) for tests/test_explain_browser.py,
-# which opens the explainer's HTML in a real browser through Playwright (never `playwright
-# install`: the browser comes from the distribution).
+# Install headless Chromium (Debian's `chromium` package) for the browser tests, which drive a
+# real browser through Playwright (never `playwright install`: the browser comes from the
+# distribution): tests/test_explain_browser.py opens the explainer's HTML, and
+# tests/test_playground_browser.py and tests/test_playground_ui.py the playground (its axe-core
+# check takes axe.min.js from the axe-playwright-python package of the `test` extra), as does
+# benchmarks/bench_playground.py.
 #
 # Idempotent: does nothing when /usr/bin/chromium exists. Where it cannot install (no apt-get,
 # not root and no password-less sudo) it says so and exits 0: the browser test then skips.

@@ -1,128 +1,54 @@
 """The playground in a real browser: Playwright drives headless Chromium (Debian's chromium).
 
-It starts the server on a free port, presses play and checks the loss falls and the page keeps up
-(updates per second), clicks a weight and reads its derivation (the same numbers as cr.explain),
-changes the network, follows a shared link, uploads good and bad CSV files, and keeps screenshots
-in test-artifacts/. Skipped when Playwright or /usr/bin/chromium is missing
-(scripts/install-browser.sh installs Debian's chromium).
+It starts the server on a free port, presses play and checks the loss falls, clicks a weight and
+reads its derivation (the same numbers as cr.explain), changes the network, follows a shared link,
+uploads good and bad CSV files, and keeps screenshots in test-artifacts/. Skipped when Playwright
+or /usr/bin/chromium is missing (scripts/install-browser.sh installs Debian's chromium). The
+fixtures are tests/browser.py's.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import time
-from pathlib import Path
 
 import pytest
 
-pytest.importorskip("starlette")
-sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = os.environ.get("CHAINRULE_CHROMIUM", "/usr/bin/chromium")
-if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-    pytest.skip(f"{CHROMIUM} is missing (scripts/install-browser.sh)", allow_module_level=True)
-
-import chainrule as cr  # noqa: E402
-from chainrule.playground.app import create_app  # noqa: E402
-from chainrule.playground.server import running  # noqa: E402
-from chainrule.playground.session import Store  # noqa: E402
-
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).parents[1] / "test-artifacts"
+import chainrule as cr
+from browser import (  # noqa: F401  (the fixtures store, url, browser, new_page, page)
+    browser_fixture,
+    explained,
+    js,
+    midpoint,
+    new_page_fixture,
+    page_fixture,
+    ready,
+    shot,
+    store_fixture,
+    until,
+    url_fixture,
+)
 
 
-@pytest.fixture(scope="module")
-def store():
-    return Store()
-
-
-@pytest.fixture(scope="module")
-def url(store):
-    with running(app=create_app(store)) as address:
-        yield address
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    with sync_api.sync_playwright() as p:
-        try:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        except Exception as err:  # a broken browser install: say so, do not fail the suite
-            pytest.skip(f"cannot start {CHROMIUM}: {err}")
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda err: page.errors.append(str(err)))
-    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
-    yield page
-    context.close()
-
-
-def shot(page, name):
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"playground-{name}.png"), full_page=True)
-
-
-def ready(page, address):
-    page.goto(address)
-    page.wait_for_selector("body[data-ready='1']", timeout=20_000)
-
-
-def js(page, expression):
-    return page.evaluate(expression)
-
-
-def until(page, expression, timeout=20.0):
-    """Wait until ``expression`` is truthy in the page. (Playwright's wait_for_function evaluates
-    a string, which the page's Content-Security-Policy rightly forbids; evaluate() is allowed.)"""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(expression):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {expression}")
-        time.sleep(0.02)
+def click_edge(page, weight):
+    p = midpoint(page, weight)
+    page.mouse.click(p["x"], p["y"])
+    return explained(page, weight)
 
 
 def test_play_watch_the_loss_fall_and_explain_a_weight(page, url, store):
     ready(page, url)
     assert js(page, "playground.session.network.sizes") == [2, 4, 4, 1]
-    assert page.locator("#diagram path.hit").count() == 3 * 4 + 5 * 4 + 5 * 1
+    assert page.locator("#diagram .edge").count() == 3 * 4 + 5 * 4 + 5 * 1
     first_loss = js(page, "playground.snapshot.metrics.train_loss")
     shot(page, "start")
 
-    # play for a while, measuring how many snapshots (each = k training steps) the page draws
+    # play until 100 steps have been drawn (the speed is measured by
+    # benchmarks/bench_playground.py, not here)
     page.click("#play")
-    until(page, "playground.updates >= 3")
-    n0, t0 = js(page, "playground.updates"), time.perf_counter()
-    time.sleep(2.5)
-    n1, t1 = js(page, "playground.updates"), time.perf_counter()
+    until(page, "playground.snapshot.step >= 150")
     page.click("#play")
     until(page, "!playground.playing && !playground.looping")
-    rate = (n1 - n0) / (t1 - t0)
-    load = os.getloadavg()[0] / (os.cpu_count() or 1)
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "playground-rate.json").write_text(
-        json.dumps({"updates_per_second": rate, "steps_per_update": 10, "load_per_cpu": load})
-    )
-    print(f"playground: {rate:.1f} updates/s (10 steps each), load {load:.2f} per CPU")
-    # The issue asks for ≥ 10 a second on this machine; a machine busy with other work (a load
-    # above one per CPU) gets a lower bar so the suite does not flake, and the rate is recorded.
-    assert rate >= (10 if load <= 1 else 4), f"{rate:.1f} updates/s at load {load:.2f}"
+    assert js(page, "playground.frames") >= 2 and js(page, "playground.updates") >= 2
 
     step = int(page.inner_text("#step-count"))
     last_loss = js(page, "playground.snapshot.metrics.train_loss")
@@ -134,14 +60,12 @@ def test_play_watch_the_loss_fall_and_explain_a_weight(page, url, store):
     # one step, then click a weight: its chain rule, from the explainer, with its path lit up
     page.click("#step")
     until(page, f"playground.snapshot.step === {step + 1}")
-    page.locator("path.hit[data-weight='W1[1,1]']").click(force=True)
-    page.wait_for_selector("#verdict")
-    assert page.inner_text("#explain-title").startswith("∂E/∂W₁₁⁽¹⁾")
+    assert click_edge(page, "W1[1,1]").startswith("∂E/∂W₁₁⁽¹⁾")
     assert "Proven" in page.inner_text("#verdict")
     shown = float(page.get_attribute("#explain-value", "data-value"))
     session = store.get(js(page, "playground.session.id"))
     X, t = session.data.X_train, session.t_train
-    ex = cr.explain(session.net, X, t, weight="W1[1,1]", sample=0)
+    ex = cr.explain(session.net, X, t, weight="W1[1,1]", sample=0, lr=session.config.lr)
     assert shown == ex.value  # the very number the explainer computes
     rows = page.locator("#factors tbody tr[data-value]")
     assert [float(v) for v in rows.evaluate_all("rs => rs.map(r => r.dataset.value)")] == [
@@ -150,7 +74,7 @@ def test_play_watch_the_loss_fall_and_explain_a_weight(page, url, store):
     assert page.text_content("#explain-text") == ex.to_text()
     assert page.inner_text("#cli-command") == (
         "chainrule explain playground.chainrule --data playground-train.csv "
-        "--weight 'W1[1,1]' --row 0"
+        "--weight 'W1[1,1]' --row 0 --lr 0.03"
     )
     assert page.locator("#diagram .edge.selected").get_attribute("data-weight") == "W1[1,1]"
     assert page.locator("#diagram .edge.on-path").count() == 1 + 4 + 4  # x₁→h₁, then its paths
@@ -196,8 +120,7 @@ def test_network_controls_url_and_exports(page, url):
     until(page, "playground.config.lr === 0.3 && playground.config.optimizer === 'sgd'")
     page.click("#step")
     until(page, "playground.snapshot.step === 1")
-    page.locator("path.hit[data-weight='W2[6,3]']").click(force=True)  # a bias, into a unit
-    page.wait_for_selector("#verdict")
+    click_edge(page, "W2[6,3]")  # a bias, into a unit
     shot(page, "spiral")
 
     # the link reproduces the setup and the open explanation

@@ -70,4 +70,5 @@ def test_the_schema_is_valid_openapi():
     raw = schema.raw_schema
     assert raw["openapi"].startswith("3.0")
     operations = [op.ok().label for op in schema.get_all_operations()]
-    assert len(operations) == 13 and "POST /api/sessions/{sid}/step" in operations
+    assert len(operations) == 14 and "POST /api/sessions/{sid}/step" in operations
+    assert "POST /api/sessions/{sid}/weight" in operations

@@ -8,6 +8,7 @@ The API (``docs/playground.md``; OpenAPI at ``/openapi.json``)::
     DELETE /api/sessions/{sid}                                                        → 204
     POST   /api/sessions/{sid}/step             {"steps": k}: k training steps → snapshot
     POST   /api/sessions/{sid}/reset            back to step 0
+    POST   /api/sessions/{sid}/weight           {"weight": "W1[1,1]", "value": v}: set it by hand
     GET    /api/sessions/{sid}/explain?weight=W1[1,1]&sample=0   cr.explain's JSON
     GET    /api/sessions/{sid}/export/model     the model file
     GET    /api/sessions/{sid}/export/weights   the weights as JSON
@@ -25,6 +26,7 @@ origin is refused (:mod:`chainrule.playground.guard`).
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,7 @@ from chainrule.errors import ApiError
 from chainrule.io.modelfile import ModelFileError
 from chainrule.playground import export
 from chainrule.playground.guard import LOOPBACK_NAMES, HostOriginGuard, client_gone
+from chainrule.playground.inputs import INPUTS, REGRESSION
 from chainrule.playground.openapi import MAX_JSON_BYTES, openapi
 from chainrule.playground.session import MAX_STEPS, Session, Store
 from chainrule.playground.setup import (
@@ -57,6 +60,7 @@ from chainrule.playground.setup import (
 
 STATIC = Path(__file__).parent / "static"
 LOOPBACK_HOSTS = LOOPBACK_NAMES  # on any port; a server passes its own (guard.loopback_hosts)
+MAX_WEIGHT = 1e3  # the largest |w| a weight may be set to by hand
 MEDIA = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -126,6 +130,8 @@ async def options(request: Request) -> Response:
                 name: {"activation": a, "loss": loss} for name, (a, loss) in OUTPUTS.items()
             },
             "optimizers": list(OPTIMIZERS),
+            "inputs": list(INPUTS),
+            "regression_datasets": list(REGRESSION),
             "limits": {key: list(bounds) for key, bounds in LIMITS.items()},
             "defaults": Config().to_dict(),
             "max_steps": MAX_STEPS,
@@ -169,6 +175,24 @@ async def reset(request: Request) -> Response:
     session = session_of(request)
     await run_in_threadpool(session.reset)
     return JSONResponse(await run_in_threadpool(session.state))
+
+
+async def set_weight(request: Request) -> Response:
+    session = session_of(request)
+    data = await read_json(request)
+    if not isinstance(data, dict) or set(data) != {"weight", "value"}:
+        raise ApiError(422, 'send {"weight": "W1[1,1]", "value": v}', "weight")
+    name, value = data["weight"], data["value"]
+    if not isinstance(name, str) or not 1 <= len(name) <= 40:
+        raise ApiError(422, "weight: name one weight, e.g. W1[1,1]", "weight")
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not (ok and math.isfinite(value) and abs(value) <= MAX_WEIGHT):
+        raise ApiError(422, f"value must be a number from −{MAX_WEIGHT:g} to {MAX_WEIGHT:g}, "
+                            f"got {value!r}", "value")  # fmt: skip
+    try:
+        return JSONResponse(await run_in_threadpool(session.set_weight, name, float(value)))
+    except (ValueError, IndexError) as err:
+        raise ApiError(422, str(err), "weight") from None
 
 
 async def explain(request: Request) -> Response:
@@ -317,6 +341,7 @@ def create_app(
         Route("/api/sessions", create_session, methods=["POST"]),
         Route(sid, session_resource, methods=["GET", "DELETE"]),
         Route(f"{sid}/step", step, methods=["POST"]),
+        Route(f"{sid}/weight", set_weight, methods=["POST"]),
         Route(f"{sid}/reset", reset, methods=["POST"]),
         Route(f"{sid}/explain", explain, methods=["GET"]),
         Route(f"{sid}/export/model", export_model, methods=["GET"]),

@@ -15,6 +15,7 @@ from typing import Any
 
 from chainrule.data.table import Table
 from chainrule.io.modelfile import save
+from chainrule.playground.inputs import PLAIN, REGRESSION
 from chainrule.playground.session import OUTPUTS, Session, matrix
 
 WEIGHTS_FORMAT = "chainrule-playground-weights"
@@ -102,7 +103,16 @@ def script(session: Session) -> str:
     if session.data.preprocessor is not None:
         scaler, names = "    net.preprocessor = pre\n", "list(pre.output_names)"
     steps = max(session.steps, 1)
+    if c.features != PLAIN:  # the inputs made from x1, x2, as the session makes them
+        data += "\nfrom chainrule.playground.inputs import with_inputs\n"
+        data += f"ds = with_inputs(ds, {list(c.features)!r})  # the network's inputs"
+    edited = ""
+    if session.edited:
+        edited = ("\nNote: weights set by hand on the page (step, weight, value) are not "
+                  f"repeated here:\n{session.edited}\n")  # fmt: skip
     return _TEMPLATE.format(
+        edited=edited,
+        l1=c.l1,
         setup=c.to_dict(),
         steps=steps,
         seed=c.seed,
@@ -138,7 +148,11 @@ def _data_block(session: Session) -> tuple[str, str]:
     if c.dataset == "csv":
         name, target = upload_name(session), session.data.dataset.target_name
         return f"ds = cr.load_csv({name!r}, target={target!r})", split
-    if c.dataset == "blobs":
+    if c.dataset in REGRESSION:
+        data = "from chainrule.playground.inputs import regression_dataset\n"
+        data += f"ds = regression_dataset({c.dataset!r}, n={c.n_samples}, noise={c.noise!r}, "
+        data += "seed=SEED)"
+    elif c.dataset == "blobs":
         data = f"ds = cr.load_dataset('blobs', n={c.n_samples}, n_classes={c.n_classes}, "
         data += f"std={c.noise!r}, seed=SEED)"
     elif c.dataset == "spiral":
@@ -198,7 +212,7 @@ Setup: {setup}
 Run: python this_script.py [steps]     (default {steps}, the step the page was at)
 The training loop is the playground's own, with the same seed, so after the same number of steps
 the weights are the ones the page showed.
-"""
+{edited}"""
 
 import sys
 
@@ -219,6 +233,16 @@ def main(steps=STEPS, verbose=True):
     net = cr.MLP(sizes, hidden={activation!r}, output={output!r}, loss={loss!r}, seed=SEED)
 {classes}{scaler}    net.feature_names, net.target_name = {names}, ds.target_name
     opt = cr.optim.get_optimizer({optimizer!r}, net.parameters(), lr={lr!r}, weight_decay={l2!r})
+    L1 = {l1!r}  # the L1 penalty L1 · Σ|w| (biases excluded): its gradient L1 · sign(w)
+
+    class WithL1:  # the optimizer, with the L1 gradient added to each .grad first
+        params = opt.params
+
+        def step(self):
+            if L1 > 0:
+                for p in opt.params:
+                    p.grad[:-1] += L1 * np.sign(p.data[:-1])
+            opt.step()
 
     def batches(n, batch_size):  # each epoch a fresh permutation, cut in order
         rng = np.random.default_rng(SEED)
@@ -230,10 +254,8 @@ def main(steps=STEPS, verbose=True):
     batch = batches(len(X_train), min({batch_size}, len(X_train)))
     for step in range(1, steps + 1):
         idx = next(batch)
-        opt.zero_grad()
-        E = net.loss_of(*net.check_data(X_train[idx], t_train[idx]))
-        E.backward()  # backpropagation: every gradient by the chain rule
-        opt.step()
+        # backpropagation sets every weight's .grad by the chain rule, then the optimizer steps
+        net.train_step(*net.check_data(X_train[idx], t_train[idx]), WithL1())
         if verbose and (step % max(1, steps // 10) == 0 or step == steps):
             train, test = net.error(X_train, t_train), net.error(X_test, t_test)
             print(f"step {{step:6d}}  train loss {{train:.6f}}  test loss {{test:.6f}}")

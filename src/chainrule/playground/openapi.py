@@ -102,6 +102,19 @@ PATHS: dict[str, Any] = {
             "responses": {"200": _json(ref("State"), "the session at step 0"), **_NOT_FOUND},
         },
     },
+    "/api/sessions/{sid}/weight": {
+        "parameters": [_SID],
+        "post": {
+            "summary": "Set one weight by hand (training goes on from it)",
+            "operationId": "set_weight",
+            "requestBody": _body("SetWeight"),
+            "responses": {
+                "200": _json(ref("Snapshot"), "the session with the new weight"),
+                **_NOT_FOUND,
+                **_BODY_ERRORS,
+            },
+        },
+    },
     "/api/sessions/{sid}/explain": {
         "parameters": [_SID],
         "get": {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chainrule.playground.inputs import INPUTS
 from chainrule.playground.session import MAX_STEPS
 from chainrule.playground.setup import ACTIVATIONS, DATASETS, LIMITS, OPTIMIZERS, OUTPUTS, Config
 
@@ -50,6 +51,13 @@ def _config_schema() -> dict[str, Any]:
                 "default": d.standardize,
                 "description": "null: on for an uploaded CSV, off for generated data",
             },
+            "features": {
+                "type": "array",
+                "items": {"type": "string", "enum": list(INPUTS)},
+                "minItems": 1,
+                "default": list(d.features),
+                "description": "the network's inputs, made from the 2-D data's x1 and x2",
+            },
             "hidden": {
                 "type": "array",
                 "items": units,
@@ -62,6 +70,7 @@ def _config_schema() -> dict[str, Any]:
             "lr": _number("lr"),
             "batch_size": _number("batch_size", "integer"),
             "l2": _number("l2"),
+            "l1": _number("l1"),
         },
     }
 
@@ -95,6 +104,15 @@ SCHEMAS: dict[str, Any] = {
         "required": ["steps"],
         "additionalProperties": False,
         "properties": {"steps": {"type": "integer", "minimum": 1, "maximum": MAX_STEPS}},
+    },
+    "SetWeight": {
+        "type": "object",
+        "required": ["weight", "value"],
+        "additionalProperties": False,
+        "properties": {
+            "weight": {"type": "string", "description": "e.g. W1[1,1] (1-based, bias last row)"},
+            "value": {"type": "number", "minimum": -1e3, "maximum": 1e3},
+        },
     },
     "Heatmap": _HEATMAP,
     "Snapshot": {
@@ -159,13 +177,19 @@ SCHEMAS: dict[str, Any] = {
     },
     "Explanation": {
         "type": "object",
-        "required": ["step", "explanation", "text"],
+        "required": ["step", "explanation", "text", "audit"],
         "properties": {
             "step": {"type": "integer", "description": "the training step it was computed at"},
             "explanation": {
                 "type": "object",
                 "description": "cr.explain(...).to_dict(): schema 'chainrule.explain' version 1 "
                 "(docs/explain-schema.md)",
+            },
+            "audit": {
+                "type": "object",
+                "description": "one step of the session's own optimizer on the sample, on a "
+                "copy: optimizer, lr, l2, l1, weight, gradient, new_weight, update, sgd_update, "
+                "error_before, error_after",
             },
             "text": {
                 "type": "string",
@@ -187,6 +211,11 @@ SCHEMAS: dict[str, Any] = {
             "target_name": {"type": "string"},
             "task": {"type": "string", "enum": ["binary", "multiclass", "regression"]},
             "classes": {"type": "array", "nullable": True, "items": {"type": "string"}},
+            "columns": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "every column of the file, in order: the choices of target",
+            },
             "dropped_rows": {
                 "type": "integer",
                 "description": "rows left out because their target is missing",

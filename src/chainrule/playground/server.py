@@ -52,6 +52,20 @@ def make_server(
     return uvicorn.Server(config)
 
 
+def one_blas_thread() -> bool:
+    """Limit BLAS to one thread in this process (threadpoolctl, where installed); True if done.
+
+    The playground's matrices are small (at most 4096 × 65 by 65 × 20): a second BLAS thread
+    cannot help them, and on a busy machine its hand-offs made the 6 × 16 network's update three
+    times slower (benchmarks/bench_playground.py). Only ``chainrule playground`` calls this."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return False
+    threadpool_limits(1, user_api="blas")
+    return True
+
+
 def serve(
     host: str = LOOPBACK,
     port: int | None = None,
@@ -65,6 +79,7 @@ def serve(
     Ctrl-C once it serves stops it (uvicorn shuts down, then re-raises the signal, which ends
     here: a normal return). Ctrl-C before it serves raises ``KeyboardInterrupt(STARTING)``.
     """
+    one_blas_thread()
     sock = bind(host, port)
     actual = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host

@@ -3,12 +3,13 @@
 Every number the page shows comes from chainrule's engine. One training step is::
 
     idx = next(batches)                                   # a shuffled minibatch of training rows
-    opt.zero_grad()
-    E = net.loss_of(*net.check_data(X_train[idx], t_train[idx]))
-    E.backward()                                          # backpropagation, by the engine
-    opt.step()
+    E = net.train_step(*net.check_data(X_train[idx], t_train[idx]), WithL1(opt, l1))
 
-the heatmaps are ``net.forward(grid, trace=True)`` on a grid over the data, and a weight's
+``train_step`` sets each weight's ``.grad`` by backpropagation (the engine), ``WithL1`` adds the
+L1 penalty's λ · sign(w) when λ > 0, and the session's optimizer steps.
+
+the heatmaps are ``net.forward(grid, trace=True)`` on a grid over the data (its points made into
+the setup's inputs, :mod:`~chainrule.playground.inputs`), and a weight's
 derivation is :func:`chainrule.explain`'s JSON. The browser only draws. The exported script
 (:mod:`chainrule.playground.export`) repeats this loop line for line, so with the same setup it
 reaches the same weights, bit for bit.
@@ -31,8 +32,12 @@ from typing import Any
 import numpy as np
 
 from chainrule.data.scaling import Standardizer
+from chainrule.errors import PredictionError
 from chainrule.explain import explain
 from chainrule.models import MLP
+from chainrule.playground.audit import step_audit
+from chainrule.playground.inputs import WithL1
+from chainrule.playground.inputs import transform as transform_inputs
 from chainrule.playground.limits import GRID, MAX_SESSIONS, MAX_UPLOADS, UNIT_GRID, check_session
 from chainrule.playground.setup import (
     OUTPUTS,
@@ -99,11 +104,13 @@ class Session:
         check_session(n_rows, self.data.n_features, n_outputs(config, self.data))
         self.t_train = targets(self.data.y_train, self.data, config.output)
         self.t_test = targets(self.data.y_test, self.data, config.output)
-        self.extent = self._extent() if self.data.n_features == 2 else None
+        raw = self.data.raw_train
+        self.extent = self._extent() if raw is not None and raw.shape[1] == 2 else None
+        self.edited: list[tuple[int, str, float]] = []  # (step, weight, value) set by hand
         self.reset()
 
     def _extent(self) -> list[float]:
-        X = np.r_[self.data.X_train, self.data.X_test]
+        X = np.r_[self.data.raw_train, self.data.raw_test]
         lo, hi = X.min(axis=0), X.max(axis=0)
         pad = 0.1 * np.maximum(hi - lo, 1e-9)
         return [float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]),
@@ -129,31 +136,45 @@ class Session:
             self.batch_size = min(c.batch_size, len(data.X_train))
             self._batches = batches(len(data.X_train), self.batch_size, c.seed)
             self.steps = 0
+            self.stalled = False  # E became NaN or infinite: training cannot go on
+            self.edited = []
             self.history: dict[str, list[Any]] = {"step": [], "train": [], "test": []}
             self._record()
 
     # -- training ----------------------------------------------------------------------------
     def train(self, steps: int) -> dict[str, Any]:
         """``steps`` minibatch steps by the engine (fewer if they pass :data:`MAX_SECONDS`, or
-        once the weights stop being finite), then a snapshot of the result."""
+        once E stops being finite: ``train_step`` then keeps the last finite weights and the
+        session is ``diverged``), then a snapshot of the result."""
         with self.lock, np.errstate(over="ignore", invalid="ignore"):  # divergence: see below
-            net, opt = self.net, self.opt
+            net, opt = self.net, WithL1(self.opt, self.config.l1)
             deadline = time.monotonic() + MAX_SECONDS
             for _ in range(steps):
                 if self.diverged or time.monotonic() > deadline:
                     break
                 idx = next(self._batches)
-                opt.zero_grad()
-                E = net.loss_of(*net.check_data(self.data.X_train[idx], self.t_train[idx]))
-                E.backward()
-                opt.step()
+                E = net.train_step(*net.check_data(self.data.X_train[idx], self.t_train[idx]), opt)
+                if not math.isfinite(E):  # train_step leaves the last finite weights
+                    self.stalled = True
+                    break
                 self.steps += 1
+            self._record()
+            return self.snapshot()
+
+    def set_weight(self, weight: str, value: float) -> dict[str, Any]:
+        """Set one weight by hand (``"W1[1,1]"``, 1-based, bias last row), then a snapshot."""
+        with self.lock:
+            self.net.set_weight(weight, value)
+            self.edited.append((self.steps, weight, float(value)))
+            for key in self.history:  # the newest point is now this weight's
+                self.history[key].pop()
             self._record()
             return self.snapshot()
 
     @property
     def diverged(self) -> bool:
-        return not all(np.isfinite(W).all() for W in self.net.weights)
+        """E stopped being finite, or a weight did."""
+        return self.stalled or not all(np.isfinite(W).all() for W in self.net.weights)
 
     @property
     def epoch(self) -> float:
@@ -207,8 +228,14 @@ class Session:
         if self.extent is None:
             return None
         with np.errstate(all="ignore"):
-            yhat = self.net.forward(grid(self.extent, GRID), trace=True).yhat  # NaN drawn as is
-            trace = self.net.forward(grid(self.extent, UNIT_GRID), trace=True)
+            features = self.config.features
+            big = transform_inputs(grid(self.extent, GRID), features)
+            small = transform_inputs(grid(self.extent, UNIT_GRID), features)
+            try:  # the plain forward: a quarter of the traced one's time on a 6 × 16 network
+                yhat = self.net.forward(big)
+            except PredictionError:  # not finite (a diverging run): the trace keeps it, drawn as is
+                yhat = self.net.forward(big, trace=True).yhat
+            trace = self.net.forward(small, trace=True)
         out = {"extent": self.extent, "output": self._decision(yhat.reshape(GRID, GRID, -1))}
         units = []
         for layer, a in zip(self.net.layers, trace.a, strict=True):
@@ -255,10 +282,10 @@ class Session:
             "points": None,
             "notes": list(d.notes),
         }
-        if self.extent is not None:
+        if self.extent is not None and d.raw_train is not None and d.raw_test is not None:
             out["points"] = {
-                "train": {"x": np.round(d.X_train, 5).tolist(), "y": d.y_train.tolist()},
-                "test": {"x": np.round(d.X_test, 5).tolist(), "y": d.y_test.tolist()},
+                "train": {"x": np.round(d.raw_train, 5).tolist(), "y": d.y_train.tolist()},
+                "test": {"x": np.round(d.raw_test, 5).tolist(), "y": d.y_test.tolist()},
             }
         return out
 
@@ -275,10 +302,15 @@ class Session:
 
     # -- the chain rule for one weight ----------------------------------------------------------
     def explain(self, weight: str, sample: int) -> dict[str, Any]:
-        """:func:`chainrule.explain` of ``weight`` on training row ``sample``, as its JSON."""
+        """:func:`chainrule.explain` of ``weight`` on training row ``sample``, as its JSON, with
+        the session's learning rate, and ``audit``: one step of the session's own optimizer on
+        that row (:func:`~chainrule.playground.audit.step_audit`)."""
         with self.lock, np.errstate(over="ignore", invalid="ignore"):
-            ex = explain(self.net, self.data.X_train, self.t_train, weight=weight, sample=sample)
-            return {"step": self.steps, "explanation": ex.to_dict(), "text": ex.to_text()}
+            X, t, lr = self.data.X_train, self.t_train, self.config.lr
+            ex = explain(self.net, X, t, weight=weight, sample=sample, lr=lr)
+            audit = step_audit(self.net, self.opt, self.config, X, t, weight, sample)
+            return {"step": self.steps, "explanation": ex.to_dict(), "text": ex.to_text(),
+                    "audit": audit}  # fmt: skip
 
 
 @dataclass

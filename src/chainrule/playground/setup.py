@@ -18,6 +18,15 @@ from chainrule.data.datasets import Dataset, load_dataset
 from chainrule.data.preprocess import Preprocessor
 from chainrule.data.splits import train_test_split
 from chainrule.errors import ConfigError
+from chainrule.playground.inputs import (
+    INPUTS,
+    PLAIN,
+    REGRESSION,
+    input_names,
+    ordered,
+    regression_dataset,
+)
+from chainrule.playground.inputs import transform as transform_inputs
 from chainrule.playground.limits import MAX_LAYERS, MAX_UNITS
 from chainrule.playground.uploads import (  # noqa: F401  (the upload API, from its old place)
     MAX_FEATURES,
@@ -28,7 +37,7 @@ from chainrule.playground.uploads import (  # noqa: F401  (the upload API, from 
     split_upload,
 )
 
-GENERATED = ("moons", "circles", "xor", "spiral", "blobs")
+GENERATED = ("moons", "circles", "xor", "spiral", "blobs", *REGRESSION)
 DATASETS = (*GENERATED, "csv")
 ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu", "identity")
 #: the output choice → (output activation, loss)
@@ -51,6 +60,7 @@ LIMITS: dict[str, tuple[float, float]] = {
     "lr": (1e-6, 10.0),
     "batch_size": (1, 2000),
     "l2": (0.0, 1.0),
+    "l1": (0.0, 1.0),
 }
 
 
@@ -68,6 +78,8 @@ class Config:
     upload: str | None = None  # the id of an uploaded CSV, for dataset "csv"
     #: z = (x − μ)/σ before the first layer, μ and σ from training data; None: on for an upload
     standardize: bool | None = None
+    #: the network's inputs from x1, x2 (2-D data): see :data:`~chainrule.playground.inputs.INPUTS`
+    features: tuple[str, ...] = PLAIN
     hidden: tuple[int, ...] = (4, 4)
     activation: str = "tanh"
     output: str = "sigmoid"
@@ -75,6 +87,7 @@ class Config:
     lr: float = 0.03
     batch_size: int = 10
     l2: float = 0.0
+    l1: float = 0.0  # λ of the L1 penalty λ Σ|w| (biases excluded), added to the gradient
 
     @property
     def standardized(self) -> bool:
@@ -84,6 +97,7 @@ class Config:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["hidden"] = list(self.hidden)
+        d["features"] = list(self.features)
         return d
 
     @classmethod
@@ -118,6 +132,7 @@ class Config:
             seed=_int(d, "seed"),
             upload=upload,
             standardize=None if d["standardize"] is None else _bool(d, "standardize"),
+            features=_features(d["features"]),
             hidden=tuple(_int({"units": u}, "units", f"hidden[{i}]") for i, u in enumerate(hidden)),
             activation=_choice(d, "activation", ACTIVATIONS),
             output=_choice(d, "output", tuple(OUTPUTS)),
@@ -125,7 +140,20 @@ class Config:
             lr=_float(d, "lr"),
             batch_size=_int(d, "batch_size"),
             l2=_float(d, "l2"),
+            l1=_float(d, "l1"),
         )
+
+
+def _features(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"features must be a non-empty list of inputs, got {_json_type(value)}",
+                          "features")  # fmt: skip
+    for name in value:
+        if not isinstance(name, str) or name not in INPUTS:
+            shown = repr(name) if isinstance(name, str) else _json_type(name)
+            raise ConfigError(f"features: no input {shown}; the inputs are {', '.join(INPUTS)}",
+                              "features")  # fmt: skip
+    return ordered(value)
 
 
 def _json_type(value: Any) -> str:
@@ -188,6 +216,9 @@ class Data:
     preprocessor: Preprocessor | None = None
     split: Split | None = None
     notes: list[str] = field(default_factory=list)
+    #: the two columns x1, x2 the maps and points are drawn in, when the inputs are made from them
+    raw_train: np.ndarray | None = None
+    raw_test: np.ndarray | None = None
 
     @property
     def task(self) -> str:
@@ -205,6 +236,8 @@ class Data:
 def generated_dataset(config: Config) -> Dataset:
     """moons, circles, xor, spiral or blobs, from the setup's size, noise, classes and seed."""
     c = config
+    if c.dataset in REGRESSION:
+        return regression_dataset(c.dataset, c.n_samples, c.noise, c.seed)
     options: dict[str, Any] = {"n": c.n_samples, "seed": c.seed}
     if c.dataset == "blobs":
         options.update(n_classes=c.n_classes, std=c.noise)
@@ -217,7 +250,8 @@ def generated_dataset(config: Config) -> Dataset:
 
 def make_data(config: Config, uploaded: Upload | None) -> Data:
     """The setup's dataset, split by ``train_test_split(..., test_size=test_ratio, seed=seed)``;
-    an upload that needs it is preprocessed, fitted on the training part (:func:`split_upload`)."""
+    an upload that needs it is preprocessed, fitted on the training part (:func:`split_upload`).
+    The inputs are then the setup's ``features`` of x1, x2 (:mod:`~chainrule.playground.inputs`)."""
     if config.dataset == "csv":
         if uploaded is None:
             raise ConfigError("dataset 'csv' needs an uploaded file", "upload")
@@ -225,8 +259,9 @@ def make_data(config: Config, uploaded: Upload | None) -> Data:
             s = split_upload(uploaded, config.test_ratio, config.seed, config.standardized)
         except ValueError as err:
             raise ConfigError(f"cannot split the data: {err}", "test_ratio") from None
-        return Data(s.X_train, s.y_train, s.X_test, s.y_test, s.dataset, s.preprocessor, s,
+        data = Data(s.X_train, s.y_train, s.X_test, s.y_test, s.dataset, s.preprocessor, s,
                     list(s.notes))  # fmt: skip
+        return with_features(data, config.features)
     try:
         ds = generated_dataset(config)
     except ValueError as err:
@@ -241,7 +276,28 @@ def make_data(config: Config, uploaded: Upload | None) -> Data:
         )
     except ValueError as err:
         raise ConfigError(f"cannot split the data: {err}", "test_ratio") from None
-    return Data(X_train, y_train, X_test, y_test, ds)
+    return with_features(Data(X_train, y_train, X_test, y_test, ds), config.features)
+
+
+def with_features(data: Data, features: tuple[str, ...]) -> Data:
+    """The data with the chosen inputs of its two columns as the network's inputs; the two
+    columns kept as ``raw_train``/``raw_test`` for the maps."""
+    data.raw_train, data.raw_test = data.X_train, data.X_test
+    if features == PLAIN:
+        return data
+    if data.n_features != 2 or data.preprocessor is not None:
+        raise ConfigError(
+            f"features {', '.join(features)}: crosses and transforms are made from two numeric "
+            f"columns, and this data has {data.n_features} inputs; use features x1, x2",
+            "features",
+        )
+    ds = data.dataset
+    X = transform_inputs(ds.X, features)
+    names = input_names(ds.feature_names, features)
+    data.dataset = Dataset(X, ds.y, names, ds.target_name, ds.classes, ds.task)
+    data.X_train = transform_inputs(data.raw_train, features)
+    data.X_test = transform_inputs(data.raw_test, features)
+    return data
 
 
 def targets(y: np.ndarray, data: Data, output: str) -> np.ndarray:

@@ -58,6 +58,7 @@ class Upload:
     preprocess: bool = False  # text/bool columns or missing cells: a Preprocessor is needed
     dropped: int = 0  # rows dropped for a missing target
     notes: list[str] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)  # every column of the file (target choices)
 
     def summary(self) -> dict[str, Any]:
         ds = self.dataset
@@ -72,6 +73,7 @@ class Upload:
             "target_name": ds.target_name,
             "task": ds.task,
             "classes": None if ds.classes is None else [str(c) for c in ds.classes],
+            "columns": list(self.columns) or [*columns, ds.target_name],
             "dropped_rows": self.dropped,
             "notes": list(self.notes),
         }
@@ -141,7 +143,8 @@ def _read(content: bytes, name: str, target: str | None, uid: str) -> Upload:
     if ds.classes is not None and len(ds.classes) > MAX_CLASSES:
         raise _too_many_classes(name, goal, len(ds.classes))
     check_session(n, X.shape[1], 1, field="file")
-    return Upload(uid, name, len(content), ds, X_table, preprocess, dropped, notes)
+    columns = list(table.names)
+    return Upload(uid, name, len(content), ds, X_table, preprocess, dropped, notes, columns)
 
 
 def _check_size(name: str, n: int, d: int) -> None:

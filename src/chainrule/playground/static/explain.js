@@ -62,11 +62,20 @@ export function renderExplanation(result) {
   body.push(el("p", { class: "verdict " + (p.agree ? "ok" : "bad"), id: "verdict" },
     p.agree ? `✓ Proven: the three agree (within ${p.atol} + ${p.rtol}·|engine|).` : "✗ NOT proven: the numbers disagree."));
 
-  const s = ex.step;
-  body.push(el("h3", {}, "One step of gradient descent (on a copy)"));
-  body.push(el("p", {}, `${w.symbol} − lr · ∂E/∂${w.symbol} = ${fmt(s.weight, 8)} − ${s.lr} · ${fmt(s.gradient, 8)} = ${fmt(s.new_weight, 8)}; ` +
-    `E on this sample goes from ${fmt(s.error_before, 8)} to ${fmt(s.error_after, 8)} when every weight steps ` +
-    `(${fmt(s.error_after_weight_only, 8)} when only this one does; first-order prediction ${fmt(s.predicted_change, 4)}).`));
+  const a = result.audit; // the session's own optimizer, one step on this sample, on a copy
+  const names = { sgd: "SGD", adam: "Adam", adamw: "AdamW", rmsprop: "RMSprop" };
+  const extras = [a.l2 ? `L2 ${a.l2}` : "", a.l1 ? `L1 ${a.l1}` : ""].filter(Boolean).join(", ");
+  body.push(el("h3", {}, `One step of ${names[a.optimizer] || a.optimizer} (lr ${a.lr}${extras ? ", " + extras : ""}), on a copy`));
+  const audit = table(["quantity", "value"], [
+    ["weight now", fmt(a.weight, 8)],
+    [`∂E/∂${w.symbol} on this sample`, fmt(a.gradient, 8)],
+    [`after one ${names[a.optimizer] || a.optimizer} step (optimizer step ${a.optimizer_steps + 1})`, fmt(a.new_weight, 8)],
+    { cells: ["update Δw", fmt(a.update, 8)], data: { update: String(a.update) } },
+    ["plain gradient descent would move it by −lr · ∂E/∂w", fmt(a.sgd_update, 8)],
+    ["E on this sample before → after (every weight stepped)", `${fmt(a.error_before, 8)} → ${fmt(a.error_after, 8)}`],
+  ], [1]);
+  audit.id = "audit";
+  body.push(audit);
 
   const d = ex.diagnostics;
   const notes = [...d.units.filter((u) => u.status !== "ok").map((u) => u.message), ...d.layers.map((c) => c.message)];
@@ -77,7 +86,7 @@ export function renderExplanation(result) {
 
   body.push(el("h3", {}, "The same in the terminal"));
   body.push(el("p", {}, "Export the model file and the training data (left), then run ",
-    el("code", { id: "cli-command" }, `chainrule explain playground.chainrule --data playground-train.csv --weight '${w.name}' --row ${ex.samples[0].index}`)));
+    el("code", { id: "cli-command" }, `chainrule explain playground.chainrule --data playground-train.csv --weight '${w.name}' --row ${ex.samples[0].index} --lr ${ex.step.lr}`)));
   body.push(el("details", {}, el("summary", {}, "as the terminal prints it"), el("pre", { id: "explain-text" }, result.text)));
   $("explain-body").replaceChildren(...body);
 }

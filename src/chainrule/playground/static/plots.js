@@ -1,8 +1,11 @@
 // chainrule playground: the output panel: the decision map with the data's points, and the loss
 // curves. The maps are computed by the server (the network's forward on a grid); this only paints.
-import { $, NEG, PALETTE, POS, WHITE, clamp, fmt, hexRGB, mix, paintMap, state } from "./util.js";
+import { $, NEG, PALETTE, POS, WHITE, clamp, el, fmt, hexRGB, mapColour, mix, paintMap, state } from "./util.js";
 
-const outCanvas = document.createElement("canvas");
+/** The decision map, one pixel per grid cell; the output unit of the diagram is drawn from it. */
+export const decisionCanvas = document.createElement("canvas");
+const outCanvas = decisionCanvas;
+state.mapCanvas = decisionCanvas; // for the browser tests
 
 function classColour(c) {
   return hexRGB(PALETTE[c % PALETTE.length]);
@@ -19,21 +22,7 @@ export function drawHeatmap() {
   $("map-controls").hidden = !maps;
   if (!maps) return;
   const out = maps.output;
-  if (out.kind === "probability") {
-    const c0 = classColour(0);
-    const c1 = classColour(1);
-    paintMap(outCanvas, out, (b) => {
-      const t = (b / 255) * 2 - 1;
-      return t < 0 ? mix(WHITE, c0, -t * 0.75) : mix(WHITE, c1, t * 0.75);
-    });
-  } else if (out.kind === "classes") {
-    paintMap(outCanvas, out.class, (cls, conf) => mix(WHITE, classColour(cls), 0.15 + 0.6 * (conf / 255)), out.confidence);
-  } else {
-    paintMap(outCanvas, out, (b) => {
-      const t = (b / 255) * 2 - 1;
-      return t < 0 ? mix(WHITE, NEG, -t * 0.8) : mix(WHITE, POS, t * 0.8);
-    });
-  }
+  paintDecision(out);
   const S = canvas.width;
   ctx.imageSmoothingEnabled = true;
   ctx.clearRect(0, 0, S, S);
@@ -74,6 +63,49 @@ export function drawHeatmap() {
   ctx.fillStyle = "rgba(0,0,0,.55)";
   ctx.font = "10px system-ui, sans-serif";
   ctx.fillText(`${fmt(x0, 2)} ≤ ${data.feature_names[0]} ≤ ${fmt(x1, 2)}`, 4, S - 4);
+}
+
+/** Paint the decision map into decisionCanvas; discretized: each cell in its side's full colour. */
+export function paintDecision(out) {
+  const flat = state.discretize;
+  if (out.kind === "classes") {
+    const shade = (cls, conf) => mix(WHITE, classColour(cls), flat ? 0.6 : 0.15 + 0.6 * (conf / 255));
+    paintMap(outCanvas, out.class, shade, out.confidence);
+  } else {
+    const colour = mapColour(out.kind, out);
+    paintMap(outCanvas, out, flat ? (b) => colour(b >= 128 ? 255 : 0) : colour);
+  }
+}
+
+/** The legend of the maps: what each colour means, with the numbers at its ends. */
+export function buildLegend() {
+  const box = $("legend");
+  const maps = state.snapshot && state.snapshot.heatmaps;
+  box.hidden = !maps;
+  if (!maps) return;
+  const out = maps.output;
+  const classes = state.session.data.classes || [];
+  const css = (c) => `rgb(${c.map(Math.round).join(",")})`;
+  const bar = (colours, labels, title) => {
+    const strip = el("div", { class: "legend-bar", role: "img", "aria-label": `${title}: ${labels.join(" … ")}` });
+    strip.style.background = `linear-gradient(to right, ${colours.map(css).join(", ")})`;
+    return el("div", { class: "legend-row" }, el("span", { class: "legend-title" }, title), strip,
+      el("div", { class: "legend-ticks" }, labels.map((t) => el("span", {}, t))));
+  };
+  const rows = [];
+  if (out.kind === "probability") {
+    const c0 = mix(WHITE, classColour(0), 0.75);
+    const c1 = mix(WHITE, classColour(1), 0.75);
+    rows.push(bar([c0, WHITE, c1], [`ŷ = 0 (${classes[0]})`, "0.5", `ŷ = 1 (${classes[1]})`], "output"));
+  } else if (out.kind === "value") {
+    rows.push(bar([mix(WHITE, NEG, 0.8), WHITE, mix(WHITE, POS, 0.8)], [fmt(out.lo, 3), fmt((out.lo + out.hi) / 2, 3), fmt(out.hi, 3)], "output ŷ"));
+  } else {
+    const swatches = classes.map((c, n) => el("span", { class: "swatch-item" }, el("span", { class: "swatch", "data-class": String(n) }), String(c)));
+    swatches.forEach((s, n) => (s.firstChild.style.background = css(mix(WHITE, classColour(n), 0.6))));
+    rows.push(el("div", { class: "legend-row" }, el("span", { class: "legend-title" }, "class"), el("div", { class: "swatches" }, swatches)));
+  }
+  rows.push(bar([NEG, WHITE, POS], ["−max", "0", "+max"], "units' a"));
+  box.replaceChildren(...rows);
 }
 
 /** The training point nearest a click on the map (within 12 pixels), or −1. */

@@ -28,7 +28,7 @@ export function fmt(v, digits = 6) {
   if (v === 0) return "0";
   const a = Math.abs(v);
   const s = a >= 1e-4 && a < 1e6 ? String(Number(v.toPrecision(digits))) : v.toExponential(digits - 1);
-  return s.replace("-", "−");
+  return s.replaceAll("-", "\u2212"); // every minus (the exponent's too): a minus never breaks a line
 }
 export const vec = (values) => (values.length === 1 ? fmt(values[0]) : "(" + values.map((v) => fmt(v)).join(", ") + ")");
 
@@ -51,14 +51,22 @@ export function svg(tag, attrs = {}) {
   return node;
 }
 
-/** A JSON API call; a 4xx/5xx answer throws an Error with the server's message (and .field). */
+/** A JSON API call; a 4xx/5xx answer throws an Error with the server's message (and .field,
+ * .status); a server that cannot be reached throws one that says so in plain words. */
 export async function api(method, path, body, contentType = "application/json") {
   const init = { method, headers: {} };
   if (body !== undefined) {
     init.headers["Content-Type"] = contentType;
     init.body = contentType === "application/json" ? JSON.stringify(body) : body;
   }
-  const response = await fetch(path, init);
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (_) {
+    const err = new Error("The playground server cannot be reached: is `chainrule playground` still running? Start it again, then reload this page.");
+    err.status = 0;
+    throw err;
+  }
   const text = await response.text();
   let data = null;
   try {
@@ -82,11 +90,38 @@ export function decode(map) {
   return out;
 }
 
-/** Draw a heatmap (base64 bytes, see docs/playground.md) into ``canvas``, one pixel per cell. */
+/** The colour of a map's byte b (0..255 over [lo, hi]) for a unit or output of this kind:
+ * "probability" (ŷ of class 1: class 0's colour → class 1's), "value" (a regression's ŷ, its
+ * range's middle white) or "signed" (a hidden unit's a, 0 white, ±max orange/blue). The output
+ * node and the decision map share these, so their colours always agree. */
+export function mapColour(kind, map) {
+  if (kind === "probability") {
+    const c0 = hexRGB(PALETTE[0]);
+    const c1 = hexRGB(PALETTE[1]);
+    return (b) => {
+      const t = (b / 255) * 2 - 1;
+      return t < 0 ? mix(WHITE, c0, -t * 0.75) : mix(WHITE, c1, t * 0.75);
+    };
+  }
+  if (kind === "value") {
+    return (b) => {
+      const t = (b / 255) * 2 - 1;
+      return t < 0 ? mix(WHITE, NEG, -t * 0.8) : mix(WHITE, POS, t * 0.8);
+    };
+  }
+  const m = Math.max(Math.abs(map.lo), Math.abs(map.hi)) || 1;
+  return (b) => {
+    const t = clamp((map.lo + (b / 255) * (map.hi - map.lo)) / m, -1, 1);
+    return t >= 0 ? mix(WHITE, POS, t) : mix(WHITE, NEG, -t);
+  };
+}
+
+/** Draw a heatmap (base64 bytes, see docs/playground.md) into ``canvas``, one pixel per cell:
+ * one putImageData, no DOM change (the canvas keeps its size once set). */
 export function paintMap(canvas, map, colour, extra) {
   const n = map.size;
-  canvas.width = n;
-  canvas.height = n;
+  if (canvas.width !== n) canvas.width = n;
+  if (canvas.height !== n) canvas.height = n;
   const ctx = canvas.getContext("2d");
   const img = ctx.createImageData(n, n);
   const bytes = decode(map);
@@ -114,10 +149,14 @@ export const state = {
   explanation: null,
   stepsPerUpdate: 10,
   showTest: false,
-  updates: 0, // snapshots drawn while playing, since the page loaded
+  updates: 0, // snapshots received while playing (each k training steps), since the page loaded
+  frames: 0, // frames drawn, since the page loaded
   updateTimes: [],
-  rate: 0,
+  rate: 0, // updates per second over the last two seconds; 0 once paused
   upload: null, // the summary of the uploaded CSV
+  uploadFile: null, // its bytes, to read it again with another target column
+  discretize: false, // the decision map in two colours (class 1 where ŷ ≥ 0.5)
+  focused: null, // the weight (edge) or unit that has keyboard focus in the diagram
 };
 
 /** What the modules call back into app.js for (set there): change the setup, select a weight. */
