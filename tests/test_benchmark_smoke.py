@@ -1,5 +1,7 @@
-"""The benchmark's smoke run, as CI runs it: it must run and print. No timing is asserted."""
+"""The benchmark's smoke run, as CI runs it: it must run and print, both backends (numba where
+installed, and numpy). No timing is asserted."""
 
+import importlib.util
 import pathlib
 import subprocess
 import sys
@@ -20,4 +22,15 @@ def test_the_quick_benchmark_runs_and_prints_its_tables():
     assert "matmul rate" in out
     assert "| 2-2-1 | 1 | float32 |" in out  # the step table, chainrule and every installed peer
     assert "| chainrule fit |" in out and "| fit + progress |" in out  # the epoch through fit
+    assert "| fit, numpy backend |" in out
     assert "Peak memory: fit" in out
+    header = next(line for line in out.splitlines() if line.startswith("| net | batch |"))
+    assert "| cr numpy | net.step numpy |" in header  # the numpy backend, always
+    row = next(line for line in out.splitlines() if line.startswith("| 2-2-1 | 1 | float32 |"))
+    if importlib.util.find_spec("numba") and importlib.util.find_spec("scipy"):
+        assert "chainrule backends: numba" in out
+        assert "| chainrule | net.step | cr numpy |" in header
+        assert row.split("|")[4].strip() != "—"  # the numba step was timed
+        assert "first step, cache empty" in out  # the compile cost against the steady state
+    else:
+        assert "chainrule backends: numpy only" in out

@@ -9,6 +9,9 @@ and without sample weights, the replay's E and ∇E must equal those of the gene
 ``np.array_equal``, not a tolerance — on batches it has never seen. And the engine's modes keep
 their meaning: anomaly mode checks every op, a non-finite loss updates nothing, ``no_grad``
 around a step changes nothing.
+
+These tests are about the NumPy replay, so they run under the ``numpy`` backend; the compiled
+step (numba) has its own, in ``tests/test_compiled_step.py``.
 """
 
 import numpy as np
@@ -19,6 +22,12 @@ from chainrule.engine.replay import Program
 from network_cases import HIDDEN, OUTPUT_LOSS, random_targets
 
 DTYPES = [np.float32, np.float64]
+
+
+@pytest.fixture(autouse=True)
+def numpy_backend():
+    with cr.use_backend("numpy"):
+        yield
 
 
 def network(hidden, output, loss, n_out, dtype, seed=0, sizes=(4, 5, 3)):

@@ -564,3 +564,36 @@ def test_schedule_state_dict_round_trip():
         assert opt2.lr == opt.lr
     with pytest.raises(OptimizerError, match="saved by ReduceLROnPlateau, not StepLR"):
         schedules.StepLR(opt2, 2).load_state_dict(state)
+
+
+# -- the description the compiled training step reads ----------------------------------------------
+def test_the_exact_optimizer_classes_describe_their_update_for_the_compiled_step():
+    from chainrule.engine.compiled import layout
+
+    params = [cr.Parameter(np.ones((3, 2)), name="W1"), cr.Parameter(np.ones((2, 1)), "b", False)]
+    cases = [
+        (optim.SGD(params, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01), "sgd"),
+        (optim.Adam(params, lr=0.01, betas=(0.8, 0.99), eps=1e-7, clip_norm=2.0), "adam"),
+        (optim.AdamW(params, lr=0.01), "adamw"),
+        (optim.RMSprop(params, lr=0.01, alpha=0.9, momentum=0.5), "rmsprop"),
+    ]
+    for opt, name in cases:
+        rule, hyper, S1, S2, steps = opt.compiled_update()
+        assert rule == name and hyper.dtype == np.float64
+        assert hyper[layout.LR] == opt.lr and hyper[layout.CLIP] == (opt.clip_norm or 0.0)
+        assert list(hyper[layout.FOLDED :]) == [1.0, 0.0]  # W1's last row is a bias; b is not
+        first = list(opt.state[0].values())
+        assert S1[0] is first[0] and S2[0] is first[-1]  # the state itself, updated in place
+        steps[0] += 1  # the kernel counts into the optimizer's own counts
+        assert opt.steps == [1, 0]
+    sgd, adam = cases[0][0], cases[1][0]
+    assert sgd.compiled_update()[1][layout.MOMENTUM] == 0.9
+    assert sgd.compiled_update()[1][layout.NESTEROV] == 1.0
+    assert adam.compiled_update()[1][layout.BETA1] == 0.8
+    adam.lr = 0.5  # a schedule's change is read at the next step
+    assert adam.compiled_update()[1][layout.LR] == 0.5
+
+    class Mine(optim.SGD):
+        """A subclass may change the rule: it runs its own step(), not the kernel's."""
+
+    assert Mine(params, lr=0.1).compiled_update() is None

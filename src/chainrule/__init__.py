@@ -49,6 +49,7 @@ from chainrule.data import (
 from chainrule.data.scaling import Standardizer
 from chainrule.data.tables import as_arrays, load_csv
 from chainrule.engine import ops
+from chainrule.engine.compiled import backend, set_backend, use_backend
 from chainrule.engine.function import Function, unbroadcast
 from chainrule.engine.grad import grad, value_and_grad
 from chainrule.engine.gradcheck import GradcheckReport, InputCheck, gradcheck
@@ -92,6 +93,7 @@ from chainrule.engine.ops.affine import Affine, affine
 from chainrule.engine.tensor import Tensor, as_tensor, tensor
 from chainrule.errors import (
     AnomalyError,
+    BackendError,
     ChainruleError,
     DivergedError,
     DTypeError,
@@ -124,6 +126,7 @@ __all__ = [
     "MLP",
     "Affine",
     "AnomalyError",
+    "BackendError",
     "Callback",
     "ChainruleError",
     "DTypeError",
@@ -156,6 +159,7 @@ __all__ = [
     "as_arrays",
     "as_tensor",
     "astype",
+    "backend",
     "binary_cross_entropy_with_logits",
     "callbacks",
     "clip",
@@ -204,6 +208,7 @@ __all__ = [
     "relu",
     "reshape",
     "schedules",
+    "set_backend",
     "sigmoid",
     "softmax",
     "softplus",
@@ -219,6 +224,7 @@ __all__ = [
     "train_test_split",
     "transpose",
     "unbroadcast",
+    "use_backend",
     "value_and_grad",
     "where",
 ]

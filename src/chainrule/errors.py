@@ -26,6 +26,11 @@ class DTypeError(ChainruleError, TypeError):
     """Data that is not float32/float64 numbers, or two tensors of different dtypes combined."""
 
 
+class BackendError(ChainruleError, ValueError):
+    """An unknown compute backend (``cr.set_backend``, ``CHAINRULE_BACKEND``), or ``numba`` asked
+    for where it is not installed."""
+
+
 class GraphError(ChainruleError, RuntimeError):
     """The computation graph cannot do what was asked (e.g. backward through it twice)."""
 

@@ -1,33 +1,42 @@
-"""``chainrule info``: what a model file holds, without running it.
+"""``chainrule info``: what a model file holds, without running it; and which backend trains.
 
 The architecture (``print(net)``), the task, the classes, the features, the input scaler, a
-summary of the training history, and the file's format and library versions.
+summary of the training history, and the file's format and library versions. Without a model,
+the library itself: its version, NumPy's, the backend that runs training steps (the compiled
+numba step or the NumPy replay, and why) and the BLAS that NumPy calls.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 from typing import Any
 
 import numpy as np
 
+import chainrule as cr
 from chainrule.cli.common import class_list, load_model
 
 
 def add_parser(commands: Any) -> None:
     p = commands.add_parser(
         "info",
-        help="describe a saved model",
+        help="describe a saved model (or, without one, chainrule's backend)",
         description=(
             "Describe a saved model: architecture, task, classes, features, input scaler, "
-            "training history and file format version."
+            "training history and file format version. Without a model: the versions, the "
+            "backend that runs training steps (numba or numpy, and why) and the BLAS."
         ),
     )
-    p.add_argument("model", help="a model file written by 'chainrule train' or net.save")
+    p.add_argument("model", nargs="?", help="a model file written by 'chainrule train' or net.save")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.model is None:
+        for line in describe_library():
+            print(line)
+        return 0
     net = load_model(args.model)
     meta = net.metadata or {}
     print(
@@ -52,7 +61,34 @@ def run(args: argparse.Namespace) -> int:
         print(f"scaler:   {describe_scaler(net.scaler)}")
     for line in describe_history(net.history):
         print(line)
+    chosen = cr.backend()
+    print(f"backend:  {chosen}: {chosen.reason}")
     return 0
+
+
+def describe_library() -> list[str]:
+    """chainrule's and NumPy's versions, the backend (and why), numba's version, the BLAS."""
+    chosen = cr.backend()
+    lines = [
+        f"chainrule {cr.__version__}, NumPy {np.__version__}",
+        f"backend:  {chosen}: {chosen.reason}",
+    ]
+    try:
+        numba_version = importlib.metadata.version("numba")
+    except importlib.metadata.PackageNotFoundError:
+        numba_version = "not installed (pip install 'chainrule[fast]')"
+    lines.append(f"numba:    {numba_version}")
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return lines
+    for lib in threadpool_info():
+        if lib.get("user_api") == "blas":
+            lines.append(
+                f"BLAS:     {lib.get('internal_api')} {lib.get('version')}, kernel "
+                f"{lib.get('architecture')}, {lib.get('num_threads')} threads"
+            )
+    return lines
 
 
 def describe_scaler(scaler: Any) -> str:

@@ -31,11 +31,8 @@ from chainrule.data.checks import check_outputs, check_targets, check_X, encode_
 from chainrule.engine.modes import enable_grad, no_grad
 from chainrule.engine.ops.affine import affine
 from chainrule.engine.tensor import Tensor
-from chainrule.nn.config import (
-    check_layers,
-    layers_config,
-    summary,
-)
+from chainrule.nn.compiled import try_descend, try_train_step
+from chainrule.nn.config import check_layers, layers_config, summary
 from chainrule.nn.layers import Dense
 from chainrule.nn.losses import (
     LOSS_OUTPUT,
@@ -328,10 +325,12 @@ class Sequential:
         """One step of gradient descent, W ← W − lr · ∂E/∂W for every layer; returns E before it.
 
         The data is checked as :meth:`value_and_gradients` checks it; the step itself is
-        :meth:`train_step`'s (the engine's gradients, the weights updated in place). If E is
-        NaN or infinite the weights are left as they are and :class:`FloatingPointError` says so
-        (the weights have grown too large: a smaller ``lr``, or standardised inputs, helps).
-        """
+        :meth:`train_step`'s (the engine's gradients, the weights updated in place; the numba
+        backend's one kernel, which checks the data itself). If E is NaN or infinite the weights
+        are left as they are and :class:`FloatingPointError` says so (the weights have grown
+        too large: a smaller ``lr``, or standardised inputs, helps)."""
+        if sample_weight is None and (E := try_descend(self, X, y, lr)) is not None:
+            return E
         if not (isinstance(lr, int | float | np.floating) and np.isfinite(lr) and lr > 0):
             raise ValueError(f"step: lr must be a finite number > 0, got {lr!r}")
         data = self.check_data(X, y, sample_weight)
@@ -354,7 +353,9 @@ class Sequential:
         replayed later (:mod:`chainrule.nn.step`; the same gradients bit for bit). Each
         parameter's ``.grad`` is then set to its gradient (as ``zero_grad()`` then ``backward()``
         would) and ``optimizer.step()`` updates the weights in place. When E is NaN or infinite
-        the optimizer is not called, so the weights stay the last finite ones.
+        the optimizer is not called, so the weights stay the last finite ones. With the numba
+        backend all of it is one compiled kernel (:mod:`chainrule.nn.compiled`) where it covers
+        the step, and ``.grad`` is its buffer, reused by the next step (copy it to keep it).
 
         Args:
             X, y, w: a batch as :meth:`check_data` returns it (inputs, targets, and the per-sample
@@ -369,6 +370,8 @@ class Sequential:
             >>> for Xb, yb in batches:
             ...     E = net.train_step(*net.check_data(Xb, yb), opt)
         """
+        if (E := try_train_step(self, X, y, w, optimizer, out)) is not None:
+            return E
         E, grads = self._replay(X, y, w, out)
         for layer, g in zip(self.layers, grads, strict=True):
             layer.W.grad = g
@@ -379,13 +382,10 @@ class Sequential:
     def _replay(
         self, X: np.ndarray, y: np.ndarray, w: np.ndarray, out: np.ndarray | None = None
     ) -> tuple[float, list[np.ndarray]]:
-        """(E, [∂E/∂W1, …]) as :meth:`_value_and_gradients`, by a recorded program when it can.
-
-        See :func:`chainrule.nn.step.recorded_step`; the gradients are fresh arrays.
-        """
-        params = self.parameters()
+        """(E, [∂E/∂W1, …]) as :meth:`_value_and_gradients`, by a recorded program when it can
+        (:func:`chainrule.nn.step.recorded_step`); the gradients are fresh arrays."""
+        params, programs = self.parameters(), self.__dict__.setdefault("_programs", {})
         key = (X.shape, X.dtype, y.shape, y.dtype, w.shape, self.loss, *self.activations, *params)
-        programs = self.__dict__.setdefault("_programs", {})
         return recorded_step(self.output_and_loss, programs, key, params, (X, y, w), out)
 
     # -- description -----------------------------------------------------------------------------

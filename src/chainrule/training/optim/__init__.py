@@ -26,6 +26,9 @@ per-parameter state in ``_buffers`` and its hyperparameters in ``_hyper``, check
 Import it below, add it to ``__all__`` and to :data:`OPTIMIZERS` (then ``fit(optimizer="name")``
 finds it), and extend ``tests/test_optim.py``: its update rule written out in plain NumPy from the
 paper (a ``ref_*`` function) and an entry in the cases compared with it and with ``torch.optim``.
+A new optimizer runs ``step()`` on the NumPy path; the compiled training step (numba) takes over
+only the exact classes in ``COMPILED`` (``base.py``), each of which describes its rule through
+:meth:`Optimizer.compiled_update` and has its twin in ``chainrule/engine/compiled/updates.py``.
 
 Example:
     >>> opt = cr.optim.Adam(net.parameters(), lr=1e-3)

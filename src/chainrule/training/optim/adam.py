@@ -7,8 +7,16 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.engine.compiled import layout
 from chainrule.errors import OptimizerTypeError
-from chainrule.training.optim.base import Optimizer, add_l2, check_real, in_unit, non_negative
+from chainrule.training.optim.base import (
+    COMPILED,
+    Optimizer,
+    add_l2,
+    check_real,
+    in_unit,
+    non_negative,
+)
 
 __all__ = ["Adam", "AdamW"]
 
@@ -67,16 +75,21 @@ class Adam(Optimizer):
         wd = check_real(o, "weight_decay", weight_decay, non_negative, "a finite number ≥ 0")
         self.beta1, self.beta2, self.eps, self.weight_decay = b1, b2, eps, wd
 
+    def _compiled_hyper(self, hyper: np.ndarray) -> None:
+        hyper[layout.BETA1], hyper[layout.BETA2] = self.beta1, self.beta2
+        hyper[layout.EPS], hyper[layout.DECAY] = self.eps, self.weight_decay
+
     def _update(self) -> None:
         lr, b1, b2, eps, wd = self._lr, self.beta1, self.beta2, self.eps, self.weight_decay
         c1, c2 = 1.0 - b1, 1.0 - b2
         decoupled = self._decoupled
-        steps = self.steps
+        steps = self._steps
         for i, (p, folded, s, t, m, v) in enumerate(self._slots):
             g = self._grad(i, p)
             if g is None:
                 continue
-            k = steps[i] = steps[i] + 1
+            k = int(steps[i]) + 1
+            steps[i] = k
             d = p.data
             if wd:
                 if decoupled:  # AdamW: W ← W·(1 − ηλ), the bias row excepted
@@ -128,3 +141,7 @@ class AdamW(Adam):
         super().__init__(
             params, lr, betas=betas, eps=eps, weight_decay=weight_decay, clip_norm=clip_norm
         )
+
+
+COMPILED[Adam] = "adam"
+COMPILED[AdamW] = "adamw"

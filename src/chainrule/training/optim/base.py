@@ -16,10 +16,12 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.engine.compiled import layout
 from chainrule.engine.tensor import Tensor
 from chainrule.errors import OptimizerError, OptimizerTypeError
 
 __all__ = [
+    "COMPILED",
     "Optimizer",
     "add_l2",
     "check_int",
@@ -154,6 +156,11 @@ def _clip(params: list[Tensor], max_norm: float, error_if_nonfinite: bool) -> fl
 
 
 # -- the base class --------------------------------------------------------------------------------
+#: the exact optimizer classes the compiled training step runs, by their rule's name there (each
+#: module adds its own); a subclass is not listed, as it may change the rule
+COMPILED: dict[type, str] = {}
+
+
 class Optimizer:
     """The base of every optimizer: the parameters, ``lr``, the state, and saving/loading.
 
@@ -176,7 +183,7 @@ class Optimizer:
         if not self.params:
             raise OptimizerError(f"{owner}: the parameter list is empty; nothing to optimize.")
         self.clip_norm = self._check_clip_norm(clip_norm)
-        self.steps = [0] * len(self.params)
+        self._steps = np.zeros(len(self.params), dtype=np.int64)
         # Two scratch arrays per parameter, views into one buffer per dtype shared by all of them
         # (the update of one parameter is finished before the next starts).
         sizes: dict[np.dtype, int] = {}
@@ -221,6 +228,45 @@ class Optimizer:
             "a positive finite number, or None for no clipping",
         )  # fmt: skip
 
+    @property
+    def steps(self) -> list[int]:
+        """How many updates each parameter has had, in order (a fresh list)."""
+        return [int(k) for k in self._steps]
+
+    # -- the compiled training step ----------------------------------------------------------------
+    def compiled_update(
+        self,
+    ) -> tuple[str, np.ndarray, tuple[Any, ...], tuple[Any, ...], Any] | None:
+        """This optimizer's update as the compiled training step runs it, or None.
+
+        ``(name, hyper, S1, S2, steps)``: the rule's name (``"sgd"``, ``"adam"``, ``"adamw"``,
+        ``"rmsprop"``), its settings in the layout of :mod:`chainrule.engine.compiled.layout`
+        (read afresh at each call, so a schedule's ``lr`` and any changed setting count), its
+        state arrays per parameter (updated in place by the kernel) and the update counts (an
+        int64 array the kernel increments). Only the exact classes in :data:`COMPILED` describe
+        themselves: a subclass may change the rule, so it (like any other optimizer, e.g. a
+        wrapper) gets None and ``net.train_step`` runs its ``step()`` on the NumPy path.
+        """
+        name = COMPILED.get(type(self))
+        if name is None:
+            return None
+        described = self.__dict__.get("_described")
+        if described is None:
+            hyper = np.zeros(layout.FOLDED + len(self.params))
+            hyper[layout.FOLDED :] = [slot[1] for slot in self._slots]
+            states = [tuple(st.values()) for st in self.state]
+            S1 = tuple(st[0] for st in states)
+            S2 = tuple(st[-1] for st in states)
+            described = self._described = (name, hyper, S1, S2, self._steps)
+        hyper = described[1]
+        hyper[layout.LR] = self._lr
+        hyper[layout.CLIP] = self.clip_norm or 0.0
+        self._compiled_hyper(hyper)
+        return described
+
+    def _compiled_hyper(self, hyper: np.ndarray) -> None:
+        """Write the rule's own settings into ``hyper`` (η and clip_norm are written already)."""
+
     # -- the training loop -----------------------------------------------------------------------
     def zero_grad(self) -> None:
         """Forget every parameter's gradient (``p.grad = None``) before the next ``backward()``."""
@@ -261,7 +307,7 @@ class Optimizer:
         e.g. ``"exp_avg.0"``. It can be saved with ``np.savez`` and read back without pickle.
         """
         d: dict[str, Any] = {"optimizer": type(self).__name__, **self.hyperparameters()}
-        d["step"] = np.array(self.steps, dtype=np.int64)
+        d["step"] = self._steps.copy()
         for i, st in enumerate(self.state):
             for name, arr in st.items():
                 d[f"{name}.{i}"] = arr.copy()
@@ -302,7 +348,7 @@ class Optimizer:
         clip_norm = self._check_clip_norm(state.get("clip_norm"))
         self._configure(**hyper)  # validates them all before setting any
         self._lr, self.clip_norm = lr, clip_norm
-        self.steps = [int(k) for k in steps]
+        self._steps[:] = steps
         for dst, src in arrays:
             np.copyto(dst, src, casting="same_kind")
 

@@ -6,7 +6,15 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.training.optim.base import Optimizer, add_l2, check_real, in_unit, non_negative
+from chainrule.engine.compiled import layout
+from chainrule.training.optim.base import (
+    COMPILED,
+    Optimizer,
+    add_l2,
+    check_real,
+    in_unit,
+    non_negative,
+)
 
 __all__ = ["RMSprop"]
 
@@ -59,10 +67,14 @@ class RMSprop(Optimizer):
         wd = check_real(o, "weight_decay", weight_decay, non_negative, "a finite number ≥ 0")
         self.alpha, self.eps, self.momentum, self.weight_decay = a, eps, mu, wd
 
+    def _compiled_hyper(self, hyper: np.ndarray) -> None:
+        hyper[layout.ALPHA], hyper[layout.EPS] = self.alpha, self.eps
+        hyper[layout.MOMENTUM], hyper[layout.DECAY] = self.momentum, self.weight_decay
+
     def _update(self) -> None:
         lr, alpha, eps, mu, wd = self._lr, self.alpha, self.eps, self.momentum, self.weight_decay
         c = 1.0 - alpha
-        steps = self.steps
+        steps = self._steps
         for i, (p, folded, s, t, sq, buf) in enumerate(self._slots):
             g = self._grad(i, p)
             if g is None:
@@ -85,3 +97,6 @@ class RMSprop(Optimizer):
             else:
                 t *= lr
             d -= t
+
+
+COMPILED[RMSprop] = "rmsprop"

@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.engine.compiled import layout
 from chainrule.errors import OptimizerError, OptimizerTypeError
-from chainrule.training.optim.base import Optimizer, add_l2, check_real, non_negative
+from chainrule.training.optim.base import COMPILED, Optimizer, add_l2, check_real, non_negative
 
 __all__ = ["SGD"]
 
@@ -65,9 +66,13 @@ class SGD(Optimizer):
         wd = check_real(o, "weight_decay", weight_decay, non_negative, "a finite number ≥ 0")
         self.momentum, self.nesterov, self.weight_decay = mu, bool(nesterov), wd
 
+    def _compiled_hyper(self, hyper: np.ndarray) -> None:
+        hyper[layout.MOMENTUM], hyper[layout.NESTEROV] = self.momentum, float(self.nesterov)
+        hyper[layout.DECAY] = self.weight_decay
+
     def _update(self) -> None:
         lr, mu, nesterov, wd = self._lr, self.momentum, self.nesterov, self.weight_decay
-        steps = self.steps
+        steps = self._steps
         for i, (p, folded, s, t, buf) in enumerate(self._slots):
             g = p.grad
             if g is None:
@@ -89,3 +94,6 @@ class SGD(Optimizer):
                     g = buf
             np.multiply(g, lr, out=t)
             d -= t
+
+
+COMPILED[SGD] = "sgd"
