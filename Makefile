@@ -40,9 +40,9 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	@touch $@
 
 # The tests need every extra, since they test every part (ONNX, safetensors, the playground, the
-# compiled step).
+# compiled step, MPI).
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(PIP) -e '.[cli,onnx,safetensors,playground,parquet,fast,test]'
+	$(PIP) -e '.[cli,onnx,safetensors,playground,parquet,fast,distributed,test]'
 	@touch $@ $(RUN_STAMP)
 
 format: $(TEST_STAMP)

@@ -114,7 +114,7 @@ from chainrule.nn.losses import (
 )
 from chainrule.nn.network import Trace
 from chainrule.nn.weight_names import parse_weight
-from chainrule.training import callbacks, optim, schedules
+from chainrule.training import callbacks, distributed, optim, schedules
 from chainrule.training.callbacks import Callback, EarlyStopping, History
 from chainrule.training.loop import Trainer, TrainingDivergedError, fit
 from chainrule.version import __version__
@@ -167,6 +167,7 @@ __all__ = [
     "cross_entropy_with_logits",
     "decode_labels",
     "detect_anomaly",
+    "distributed",
     "div",
     "enable_grad",
     "encode_labels",

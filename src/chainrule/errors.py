@@ -94,6 +94,14 @@ class TrainingDivergedError(DivergedError):
         self.history = history
 
 
+class CheckpointError(TrainingError):
+    """A training checkpoint that cannot be written, read or resumed from (the message says why)."""
+
+
+class DistributedError(ChainruleError, RuntimeError):
+    """Data-parallel training that cannot go on: MPI missing, ranks out of step, a lost rank."""
+
+
 class OptimizerError(ChainruleError, ValueError):
     """A bad value given to an optimizer or a learning-rate schedule (e.g. ``lr=-1``)."""
 

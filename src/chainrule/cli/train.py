@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from chainrule import MLP
+from chainrule.cli import train_stream
 from chainrule.cli.common import (
     HelpFormatter,
     UsageError,
@@ -45,10 +46,12 @@ from chainrule.cli.train_options import (
     add_data_options,
     add_network_options,
     add_output_options,
+    add_scale_options,
     add_training_options,
     check_options,
     hidden_sizes,
 )
+from chainrule.cli.train_stream import scale_settings, start_distributed, wants_stream
 from chainrule.data.scaling import TargetScaler
 from chainrule.errors import TrainingDivergedError, ValidationSplitError
 from chainrule.training import loop, plots
@@ -76,6 +79,7 @@ def add_parser(commands: Any) -> None:
     add_column_options(p.add_argument_group("the columns of a file"))
     add_network_options(p.add_argument_group("the network"))
     add_training_options(p.add_argument_group("training"))
+    add_scale_options(p.add_argument_group("scale: streaming, MPI, checkpoints"))
     add_output_options(p.add_argument_group("output"))
     p.set_defaults(run=run)
 
@@ -88,6 +92,10 @@ def run(args: argparse.Namespace) -> int:
     loss, boundary = plot_paths(out)  # the derived plots are outputs too
     plotted = [None if args.no_loss_plot else loss, boundary if args.plot else None]
     check_outs(plotted, args.data, args.test)
+    args.dist = start_distributed(args)
+    args.checkpoint_path = args.checkpoint or (f"{out}.ckpt" if args.checkpoint_every else None)
+    if args.data is not None and wants_stream(args):
+        return train_stream.run(args, hidden, out)
     data = load_training_data(args)
     net = build_network(data, hidden, args)
     target_scaler = None
@@ -104,6 +112,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if target_scaler is not None:
         target_scaler.fold_into(net.weights[-1])
+    if args.dist is not None and not args.dist.is_root:
+        return 0  # rank 0 scores, prints and writes
     print(f"train: {format_scores(scores(net, data.X_train, data.y_train))}")
     if len(data.X_test):
         label = "test: " if args.test is None else f"test ({args.test}):"
@@ -195,6 +205,7 @@ def fit(net: MLP, X: np.ndarray, y: np.ndarray, args: argparse.Namespace) -> Any
         standardize=net.preprocessor is None,  # a preprocessor standardises
         seed=args.seed,
         verbose=0 if args.quiet else 2 if args.verbose else 1,
+        **scale_settings(args),
     )
 
 

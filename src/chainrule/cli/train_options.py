@@ -168,6 +168,50 @@ def add_training_options(group: Any) -> None:
     )
 
 
+def add_scale_options(group: Any) -> None:
+    """Streaming, MPI data-parallel training and checkpoints (docs/scaling.md)."""
+    group.add_argument(
+        "--stream",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="read the table in chunks instead of into memory (default: when the file, or the "
+        "folder's files, are larger than --memory-limit); a folder of .parquet/.csv files streams",
+    )
+    group.add_argument(
+        "--memory-limit",
+        type=float,
+        default=256,
+        metavar="MB",
+        help="megabytes of data a streamed run holds at most (its chunk and shuffle buffer)",
+    )
+    group.add_argument(
+        "--distributed",
+        action="store_true",
+        help="data-parallel over MPI ranks: run as mpiexec -n N chainrule train ... --distributed",
+    )
+    group.add_argument(
+        "--collective-timeout",
+        type=float,
+        default=300,
+        metavar="S",
+        help="with --distributed: seconds to wait for the other ranks before aborting the job",
+    )
+    group.add_argument(
+        "--checkpoint-every",
+        type=int,
+        metavar="N",
+        help="write a checkpoint every N optimizer steps (atomically; see --checkpoint)",
+    )
+    group.add_argument(
+        "--checkpoint", metavar="FILE", help="the checkpoint file (default: <model>.ckpt)"
+    )
+    group.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue from the checkpoint if it exists (same data, settings and ranks)",
+    )
+
+
 def add_output_options(group: Any) -> None:
     group.add_argument(
         "--out",
@@ -238,6 +282,21 @@ def check_options(args: argparse.Namespace) -> None:
         raise UsageError(f"--lr {args.lr}: the learning rate must be a number > 0")
     if not (np.isfinite(args.weight_decay) and args.weight_decay >= 0):
         raise UsageError(f"--weight-decay {args.weight_decay}: must be a number ≥ 0")
+    check_scale_options(args)
+
+
+def check_scale_options(args: argparse.Namespace) -> None:
+    """--stream, --memory-limit, --checkpoint-every, --collective-timeout, --resume."""
+    if not (np.isfinite(args.memory_limit) and args.memory_limit >= 1):
+        raise UsageError(f"--memory-limit {args.memory_limit}: give megabytes, at least 1")
+    if args.checkpoint_every is not None and args.checkpoint_every < 1:
+        raise UsageError("--checkpoint-every must be at least 1 (optimizer steps)")
+    if not (np.isfinite(args.collective_timeout) and args.collective_timeout > 0):
+        raise UsageError(f"--collective-timeout {args.collective_timeout}: give seconds > 0")
+    if args.stream and args.data is None:
+        raise UsageError("--stream reads a file or a folder; give one instead of --dataset")
+    if args.resume and args.checkpoint_every is None and args.checkpoint is None:
+        raise UsageError("--resume continues from a checkpoint: give --checkpoint-every N")
 
 
 def names_option(text: str | None) -> list[str] | None:

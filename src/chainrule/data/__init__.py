@@ -6,8 +6,9 @@ the bundled and generated datasets and the :class:`Dataset` that holds one
 (:mod:`~chainrule.data.checks`), class labels and tasks (:mod:`~chainrule.data.labels`), the
 train/test split (:mod:`~chainrule.data.splits`), the scaling of features and of regression
 targets (:mod:`~chainrule.data.scaling`: :class:`Standardizer`, :class:`TargetScaler`), typed
-tables with missing values (:mod:`~chainrule.data.table`: :class:`Table`, :func:`read_table`)
-and the preprocessing a model keeps (:mod:`~chainrule.data.preprocess`: :class:`Preprocessor`).
+tables with missing values (:mod:`~chainrule.data.table`: :class:`Table`, :func:`read_table`),
+the preprocessing a model keeps (:mod:`~chainrule.data.preprocess`: :class:`Preprocessor`) and
+tables larger than memory read in chunks (:mod:`~chainrule.data.stream`: :class:`Stream`).
 It may import NumPy, :mod:`chainrule.engine` (only to convert to float arrays) and
 :mod:`chainrule.errors`; never nn, io, training or anything above (``lint-imports`` checks).
 """
@@ -32,6 +33,7 @@ from chainrule.data.preprocess import (
 )
 from chainrule.data.scaling import Standardizer, TargetScaler, mean_std
 from chainrule.data.splits import train_test_split
+from chainrule.data.stream import Stream
 from chainrule.data.table import DEFAULT_NA_VALUES, Column, Table, read_table, table_from_frame
 from chainrule.data.tables import as_arrays, load_csv
 from chainrule.errors import DataError
@@ -45,6 +47,7 @@ __all__ = [
     "Dataset",
     "Preprocessor",
     "Standardizer",
+    "Stream",
     "Table",
     "TargetScaler",
     "all_finite",

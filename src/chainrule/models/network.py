@@ -28,9 +28,10 @@ class Sequential(nn.Sequential):
     """A :class:`chainrule.nn.Sequential` (same arguments) with ``fit``, ``save``, ``to_onnx``."""
 
     def fit(
-        self, X: Any, y: Any, *, out: str | os.PathLike[str] | None = None, **kw: Any
+        self, X: Any, y: Any = None, *, out: str | os.PathLike[str] | None = None, **kw: Any
     ) -> History:
-        """Train by minibatch gradient descent: :func:`~chainrule.fit` (same arguments).
+        """Train by minibatch gradient descent: :func:`~chainrule.fit` (same arguments; y None
+        when X is a :class:`~chainrule.data.Stream` or an iterable of batches).
 
         With ``out``, the model file is written there when training ends: after all epochs, an
         early stop or Ctrl-C, but not after divergence (which raises). ``out``'s folder is

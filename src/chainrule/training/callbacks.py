@@ -122,6 +122,18 @@ class History:
     patience: int | None = None
     time: float = 0.0
 
+    def add_epoch(self, epoch: int, logs: dict[str, Any], metric: str) -> None:
+        """Record a finished epoch's ``logs`` (loss, lr, val_loss and ``metric``/``val_<metric>``
+        where present); ``epoch`` is 1-based."""
+        self.loss.append(logs["loss"])
+        self.lr.append(logs["lr"])
+        if "val_loss" in logs:
+            self.val_loss.append(logs["val_loss"])
+        for key in (metric, f"val_{metric}"):
+            if key in logs:
+                self.metrics.setdefault(key, []).append(logs[key])
+        self.epochs_run = epoch
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data (NaN and inf become None), as model files store it."""
         return _finite(asdict(self))
@@ -207,6 +219,18 @@ class EarlyStopping(Callback):
             history.stopped_early, history.stop_reason = True, "early_stopping"
             return True
         return None
+
+    def state_dict(self) -> dict[str, Any]:
+        """What a checkpoint keeps: the best value and epoch, and the best weights (``saved.k``)."""
+        state: dict[str, Any] = {"best": self.best, "best_epoch": self.best_epoch}
+        state.update({f"saved.{k}": W.copy() for k, W in enumerate(self.saved)})
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continue from :meth:`state_dict` (after ``on_train_begin``)."""
+        self.best, self.best_epoch = float(state["best"]), state["best_epoch"]
+        for k, W in enumerate(self.saved):
+            W[...] = state[f"saved.{k}"]
 
     def on_train_end(self, history: History) -> None:
         restore = history.interrupted if self.restore_best is None else self.restore_best

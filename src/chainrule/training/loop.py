@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import os
 from typing import Any
 
 import numpy as np
@@ -49,6 +50,7 @@ from chainrule.training.schedules import (
     StepLR,
     get_schedule,
 )
+from chainrule.training.stream_run import run_batches, setup_distributed
 from chainrule.training.trainer import Trainer
 
 __all__ = ["History", "Trainer", "TrainingDivergedError", "TrainingError", "fit"]
@@ -152,7 +154,7 @@ def _make_callbacks(
 def fit(
     net: Network,
     X: Any,
-    y: Any,
+    y: Any = None,
     *,
     epochs: int = 100,
     batch_size: int | None = 32,
@@ -177,6 +179,10 @@ def fit(
     seed: int | np.random.Generator | None = None,
     callbacks: Any = (),
     verbose: int = 1,
+    distributed: Any = None,
+    checkpoint: str | os.PathLike[str] | None = None,
+    checkpoint_every: int | None = None,
+    resume: bool = False,
 ) -> History:
     """Train ``net`` on (X, y) by minibatch gradient descent; returns the :class:`History`.
 
@@ -187,7 +193,11 @@ def fit(
 
     Args:
         net: a :class:`~chainrule.Sequential` or :class:`~chainrule.MLP`.
-        X: (n_samples, n_features) numbers: an array, nested lists or a DataFrame.
+        X: (n_samples, n_features) numbers: an array, nested lists or a DataFrame; or, with
+            y None, a :class:`~chainrule.data.Stream` (a table read in chunks; its own batch
+            size and shuffling are used, and its preprocessing and classes are given to the
+            network) or an iterable of (X_B, y_B) / (X_B, y_B, s_B) batches (y_B as the
+            network's loss takes it; a list, or a function returning a fresh iterator).
         y: the targets. A classification network (one sigmoid output with binary
             cross-entropy, or softmax outputs with cross-entropy) takes any labels — strings,
             numbers, booleans: fit sorts them into ``net.classes`` (kept if already set) and
@@ -226,6 +236,20 @@ def fit(
             and starting weights give the same weights, bit for bit. None: fresh randomness.
         callbacks: :class:`~chainrule.callbacks.Callback` instances.
         verbose: 0 silent; 1 a progress bar on a terminal, else a line per epoch; 2 lines.
+        distributed: True, or a :class:`~chainrule.distributed.Distributed` from
+            ``cr.distributed.init()``: data-parallel over the MPI ranks (run under ``mpiexec``;
+            an int ``seed`` is needed). Every rank takes its slice of each global batch, the
+            gradients are summed by one allreduce per step, and only rank 0 prints.
+        checkpoint, checkpoint_every: write the checkpoint file ``checkpoint`` every
+            ``checkpoint_every`` optimizer steps (rank 0; atomically).
+        resume: continue from ``checkpoint`` when it exists, to the weights an uninterrupted
+            run would end with, bit for bit (same data, seed, settings and number of ranks).
+
+    With a stream, an iterable of batches, ``distributed`` or ``checkpoint``, the epochs run in
+    :class:`~chainrule.training.stream_trainer.BatchTrainer`, whose batch order is drawn from
+    (seed, epoch) for each epoch (so the weights differ from the in-memory loop's in the bits,
+    not in quality); ``validation`` is then a fraction or a tuple for arrays, and a tuple of
+    arrays already preprocessed (or None) for a stream.
 
     Returns:
         The :class:`History`, also set as ``net.history``.
@@ -251,12 +275,34 @@ def fit(
     batch_size = 2**62 if batch_size is None else _whole("batch_size", batch_size, 1)
     patience = _whole("patience", patience, 1)
     _check_settings(verbose, min_delta)
+    batched = y is None or distributed not in (None, False) or checkpoint is not None
+    dist = setup_distributed(distributed, seed) if batched else None
+    if checkpoint_every is not None:
+        checkpoint_every = _whole("checkpoint_every", checkpoint_every, 1)
+        if checkpoint is None:
+            raise TrainingError("fit: checkpoint_every needs checkpoint=<file>")
+    if resume and checkpoint is None:
+        raise TrainingError("fit: resume=True continues from checkpoint=<file>; give the file")
+    if dist is not None and not dist.is_root:
+        verbose = 0  # only rank 0 prints
     user = _check_callbacks(callbacks, early_stopping, restore_best)
     settings = {"lr": lr, "weight_decay": weight_decay, "clip_norm": clip_norm}
     settings.update(momentum=momentum, nesterov=nesterov, **(optimizer_options or {}))
     opt = _make_optimizer(net, optimizer, schedule, settings)
     sched = _make_schedule(schedule, opt, dict(schedule_options or {}), epochs)
     rng = as_generator(seed)
+    if batched:
+        hooks = _make_callbacks(
+            user, progress_callback(verbose), early_stopping=early_stopping, patience=patience,
+            min_delta=min_delta, restore_best=restore_best, tracked=validation is not None,
+        )  # fmt: skip
+        weights = {"sample_weight": sample_weight, "class_weight": class_weight}
+        return run_batches(
+            net, X, y, opt, sched, epochs=epochs, batch_size=batch_size, shuffle=bool(shuffle),
+            seed=seed, rng=rng, validation=validation, standardize=standardize, weights=weights,
+            callbacks=hooks, dist=dist, checkpoint=checkpoint, every=checkpoint_every,
+            resume=bool(resume),
+        )  # fmt: skip
     data = prepare(
         net,
         X,

@@ -143,7 +143,8 @@ class ProgressBar(Callback):
         now = time.monotonic()
         if now - self._last >= self.refresh:
             self._last = now
-            done = self.epoch - 1 + batch / self.n_batches
+            # n_batches is 0 when unknown (an iterable of batches): the bar moves per epoch
+            done = self.epoch - 1 + (min(batch / self.n_batches, 1.0) if self.n_batches else 0.0)
             self.progress.update(self.task, completed=done)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:

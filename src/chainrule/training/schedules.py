@@ -35,6 +35,7 @@ __all__ = [
     "Schedule",
     "StepLR",
     "get_schedule",
+    "step_schedule",
 ]
 
 
@@ -280,6 +281,15 @@ SCHEDULES: dict[str, type[Schedule]] = {
     "cosine": CosineAnnealingLR,
     "plateau": ReduceLROnPlateau,
 }
+
+
+def step_schedule(schedule: Schedule | None, logs: dict[str, Any]) -> None:
+    """One end-of-epoch step of ``schedule`` (None: nothing): ``ReduceLROnPlateau`` on the
+    epoch's ``val_loss`` (its ``loss`` without validation), any other schedule unconditionally."""
+    if isinstance(schedule, ReduceLROnPlateau):
+        schedule.step(logs.get("val_loss", logs["loss"]))
+    elif schedule is not None:
+        schedule.step()
 
 
 def get_schedule(name_or_instance: Any, optimizer: Any, **kwargs: Any) -> Schedule:

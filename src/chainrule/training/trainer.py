@@ -29,7 +29,7 @@ from chainrule.nn.protocol import Network
 from chainrule.training.callbacks import Callback, History, overrides
 from chainrule.training.optim import Optimizer
 from chainrule.training.prepare import TrainingData
-from chainrule.training.schedules import ReduceLROnPlateau
+from chainrule.training.schedules import step_schedule
 
 __all__ = ["Trainer"]
 
@@ -208,19 +208,8 @@ class Trainer:
             self._diverged(epoch, None, f"the validation loss is {logs['val_loss']}", d.X_val)
 
     def _record(self, epoch: int, logs: dict[str, Any]) -> None:
-        h, metric = self.history, self.data.metric
-        h.loss.append(logs["loss"])
-        h.lr.append(logs["lr"])
-        if "val_loss" in logs:
-            h.val_loss.append(logs["val_loss"])
-        for key in (metric, f"val_{metric}"):
-            if key in logs:
-                h.metrics.setdefault(key, []).append(logs[key])
-        h.epochs_run = epoch
-        if isinstance(self.schedule, ReduceLROnPlateau):
-            self.schedule.step(logs.get("val_loss", logs["loss"]))
-        elif self.schedule is not None:
-            self.schedule.step()
+        self.history.add_epoch(epoch, logs, self.data.metric)
+        step_schedule(self.schedule, logs)
 
     def _diverged(self, epoch: int, batch: int | None, what: str, X: Any) -> None:
         """Give back the epoch's first weights; raise an error naming the layer and the cause."""
