@@ -7,8 +7,9 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+MKDOCS := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
 
-.PHONY: run test lint format bench venv clean
+.PHONY: run test lint format bench docs venv clean
 
 run: $(RUN_STAMP)
 	$(BIN)/chainrule train
@@ -19,7 +20,13 @@ test: $(TEST_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+	$(MKDOCS) build --strict
 	$(BIN)/python -m pytest
+
+# The documentation site, into site/ (mkdocs.yml): --strict fails on a broken link or anchor, a
+# missing page, a docstring that does not parse or names no object, and a page's code that raises.
+docs: $(TEST_STAMP)
+	$(MKDOCS) build --strict
 
 # Steps per second against hand-written NumPy, PyTorch, JAX and scikit-learn (benchmarks/RESULTS.md),
 # both backends (numba, numpy). The environment of this machine pins OpenBLAS to its Haswell kernels
@@ -40,9 +47,9 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	@touch $@
 
 # The tests need every extra, since they test every part (ONNX, safetensors, the playground, the
-# compiled step, MPI).
+# compiled step, MPI, the documentation site).
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(PIP) -e '.[cli,onnx,safetensors,playground,parquet,fast,distributed,test]'
+	$(PIP) -e '.[cli,onnx,safetensors,playground,parquet,fast,distributed,docs,test]'
 	@touch $@ $(RUN_STAMP)
 
 format: $(TEST_STAMP)
@@ -57,4 +64,4 @@ lint: $(TEST_STAMP)
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache .mypy_cache .import_linter_cache .hypothesis test-artifacts
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache .mypy_cache .import_linter_cache .hypothesis test-artifacts site

@@ -26,6 +26,9 @@ def train_test_split(X, y, test_size: float = 0.25, stratify: bool = True, seed=
     """Shuffle and split into ``X_train, X_test, y_train, y_test``.
 
     Args:
+        X (array-like): the samples, one per row (n_samples, ...): an array, nested lists or a
+            DataFrame.
+        y (array-like): their targets, (n_samples,) or (n_samples, n_outputs).
         test_size: the fraction of samples in the test set, in [0, 1) (n_test = ⌈test_size · n⌉),
             or a number of samples (int, 0 ≤ test_size < n). 0: every sample is for training,
             in its order, and the test arrays are empty.
@@ -35,9 +38,10 @@ def train_test_split(X, y, test_size: float = 0.25, stratify: bool = True, seed=
             approximate mode of the multivariate hypergeometric; ties broken by the seed), and
             about n_test · (what is left) test samples. False: a plain shuffled split. Pass False
             for a regression target: whole-number targets (counts, ratings) look like classes.
-        seed: an int (``numpy.random.RandomState(seed)``, scikit-learn's ``random_state``), a
+        seed (int | numpy.random.Generator | numpy.random.RandomState | None): an int
+            (``numpy.random.RandomState(seed)``, scikit-learn's ``random_state``), a
             ``numpy.random.Generator`` or ``RandomState`` (drawn from), or None (fresh).
-        where: where the data came from (a file name), put at the start of error messages.
+        where (str): where the data came from (a file name), put at the start of error messages.
 
     Raises:
         DataError: X and y differ in length; test_size leaves a part empty; or a stratified

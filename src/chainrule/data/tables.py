@@ -51,13 +51,13 @@ def load_csv(path, target=None, delimiter: str | None = None, task: str | None =
     unterminated quote is an error naming its line), with every cell kept as written.
 
     Args:
-        path: the file. UTF-8, with or without a byte-order mark; blank lines (and rows of bare
-            delimiters) are skipped. The first row must name the columns: a first row that is
-            mostly numbers is reported as a missing header.
-        target: the target column, by name (str) or position (int, negative counts from the end).
-            Default: the last column. Every other column is a feature and must hold numbers (or
-            true/false, read as 1/0) in every cell; for text or missing features, use
-            :class:`chainrule.data.Preprocessor` or ``chainrule train``.
+        path (str | os.PathLike): the file. UTF-8, with or without a byte-order mark; blank
+            lines (and rows of bare delimiters) are skipped. The first row must name the
+            columns: a first row that is mostly numbers is reported as a missing header.
+        target (str | int | None): the target column, by name (str) or position (int, negative
+            counts from the end). Default: the last column. Every other column is a feature and
+            must hold numbers (or true/false, read as 1/0) in every cell; for text or missing
+            features, use :class:`chainrule.data.Preprocessor` or ``chainrule train``.
         delimiter: "," ";" "\\t" or "|"; default: detected from the first rows.
         task: "binary", "multiclass", "regression", "classification" or None to detect
             (``chainrule.data.labels.detect_task``). The target may hold numbers or strings;

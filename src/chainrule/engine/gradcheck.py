@@ -110,7 +110,9 @@ def gradcheck(
             floats are checked, as float64 copies; anything else (integers, index arrays, None)
             is passed through unchanged.
         eps: the finite-difference step.
-        atol, rtol: an element passes when ``|engine − numeric| ≤ atol + rtol · |numeric|``.
+        atol: the absolute tolerance: an element passes when
+            ``|engine − numeric| ≤ atol + rtol · |numeric|``.
+        rtol: the relative tolerance in that test.
         max_elements: inputs with more elements are checked on a random subset of this many.
         seed: seeds the subset and the projection vector, so a check is reproducible.
         raise_on_failure: raise :class:`~chainrule.GradcheckError` (which carries the report)

@@ -63,7 +63,8 @@ def explain(
     Args:
         net: a :class:`~chainrule.Sequential` or :class:`~chainrule.MLP`, or any
             :class:`~chainrule.nn.protocol.Network` (not modified).
-        X, y: the data, as for ``net.error``.
+        X: the inputs, (n_samples, n_features), as for ``net.error``.
+        y: the targets, as for ``net.error``.
         weight: ``"W<layer>[<row>,<column>]"``, 1-based (``"W1[1,1]"`` is the lecture's
             W11^(1); the last row of each W is its bias), or the lecture's ``"W11^(1)"``, or a
             tuple ``(layer, row, column)``.

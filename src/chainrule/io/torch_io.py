@@ -72,7 +72,7 @@ def to_state_dict(net: Network, *, tensors: str = "numpy") -> dict[str, Any]:
     """The weights as a PyTorch ``state_dict`` of ``to_torch(net)``: copies, in the net's dtype.
 
     Args:
-        net: a chainrule network without a scaler (like :func:`~chainrule.interop.to_torch`, this
+        net: a chainrule network without a scaler (like :func:`~chainrule.io.interop.to_torch`, this
             refuses a network that standardises its inputs, since the state dict would not).
         tensors: ``"numpy"`` (arrays; no PyTorch needed) or ``"torch"`` (``torch.Tensor``).
 

@@ -68,7 +68,8 @@ class Dense:
     """A fully connected layer: h = [x, 1] · W, a = f(h), with W of shape (n_in + 1, n_out).
 
     Args:
-        n_in, n_out: the numbers of inputs and of units.
+        n_in: the number of inputs.
+        n_out: the number of units.
         activation: ``sigmoid``, ``tanh``, ``relu``, ``leaky_relu`` (slope 0.01), ``identity``
             or ``softmax``.
         init: ``xavier``/``glorot`` (uniform), ``xavier_normal``, ``he`` (normal) or
