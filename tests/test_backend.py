@@ -50,6 +50,23 @@ def test_an_unknown_backend_in_the_environment_is_a_clear_error():
     assert "BackendError: CHAINRULE_BACKEND='fortran' is not a backend; use one of numpy, " in err
 
 
+def test_the_command_line_refuses_an_unknown_backend_before_any_work(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "chainrule", "train", "--dataset", "moons", "--epochs", "2"],
+        env={**os.environ, compiled.ENV: "fortran"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""  # nothing trained, nothing printed
+    assert done.stderr.strip() == (
+        "chainrule train: error: CHAINRULE_BACKEND='fortran' is not a backend; use one of numpy, "
+        "numba, auto (or unset it)"
+    )
+    assert list(tmp_path.iterdir()) == []  # no model written
+
+
 def test_set_backend_and_use_backend():
     before = cr.backend()
     with cr.use_backend("numpy") as chosen:

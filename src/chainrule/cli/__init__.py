@@ -37,6 +37,7 @@ from collections.abc import Sequence
 
 from chainrule.cli import evaluate, explain, export, gradcheck, info, playground, predict, train
 from chainrule.data import limits
+from chainrule.engine.compiled import backend
 from chainrule.errors import ChainruleError
 from chainrule.version import __version__
 
@@ -102,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace, name: str) -> int:
     """The command, its errors turned into one line on stderr and an exit status."""
     try:
+        backend()  # a CHAINRULE_BACKEND naming no backend: a usage error, said before any work
         return args.run(args)
     except KeyboardInterrupt:
         print(f"\n{name}: interrupted", file=sys.stderr)
