@@ -34,3 +34,22 @@ def test_the_quick_benchmark_runs_and_prints_its_tables():
         assert "first step, cache empty" in out  # the compile cost against the steady state
     else:
         assert "chainrule backends: numpy only" in out
+
+
+def test_the_threads_benchmark_runs_and_prints_both_thread_counts():
+    script = SCRIPT.parent / "bench_threads.py"
+    run = subprocess.run(
+        [sys.executable, str(script), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    rows = [line for line in run.stdout.splitlines() if line.startswith("| 2-2-1 |")]
+    assert len(rows) == 4  # batch 1 and 32, float32 and float64
+    for row in rows:
+        one, many, ratio = (cell.strip() for cell in row.split("|")[4:7])
+        assert float(one.replace(",", "")) > 0 and float(many.replace(",", "")) > 0
+        assert float(ratio) > 0
+    assert "BLAS (as the steps ran): " in run.stdout
