@@ -11,7 +11,8 @@ Run it from the repository root:
 
     python examples/loss_curve.py [OUT_DIR]          # default OUT_DIR: docs/gallery
 
-It writes OUT_DIR/loss_curve.png and prints the best epoch and both losses there and at the end.
+It writes OUT_DIR/loss_curve.png with ``chainrule.training.plots.loss_curve`` (the plot
+``chainrule train`` writes) and prints the best epoch and both losses there and at the end.
 """
 
 from __future__ import annotations
@@ -19,13 +20,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # draw into files: no window, no display needed
-import matplotlib.pyplot as plt
 import numpy as np
 
 import chainrule as cr
+from chainrule.training import plots
 
 
 def main() -> None:
@@ -49,18 +47,9 @@ def main() -> None:
           f"validation loss {val_loss[best - 1]:.4f}")  # fmt: skip
     print(f"at the last epoch: training loss {loss[-1]:.4f}, validation loss {val_loss[-1]:.4f}")
 
-    epochs = np.arange(1, len(loss) + 1)
-    fig, ax = plt.subplots(figsize=(6, 3.8), dpi=90, layout="constrained")
-    ax.plot(epochs, loss, label="training loss", color="tab:blue")
-    ax.plot(epochs, val_loss, label="validation loss", color="tab:orange")
-    ax.axvline(best, color="0.4", linestyle=":", label=f"lowest validation loss (epoch {best})")
-    ax.set(xlabel="epoch", ylabel="mean cross-entropy E", yscale="log")
+    # chainrule's own plot (the one `chainrule train` writes): both losses, the best epoch dotted
     title = f"Two moons, 2-64-64-1 ReLU: {len(X_train)} points, {len(X_val)} held out"
-    ax.set_title(title, fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.savefig(out / "loss_curve.png")
-    plt.close(fig)
+    plots.loss_curve(history, out / "loss_curve.png", title=title)
     print(f"wrote {out / 'loss_curve.png'}")
 
 
