@@ -92,9 +92,12 @@ def _lookup(net: Any, X: Any, y: Any) -> Any:
     still the arrays it was made for; else None."""
     if type(X) is not _ndarray or type(y) is not _ndarray or STATE.anomaly:
         return None
-    if compiled.backend() != "numba" or not _auto_ready(net, len(X)):
+    chosen = compiled.backend()
+    if chosen != "numba" or (chosen.auto and not _auto_ready(net, len(X))):
         return None
-    cache = _cache(net)
+    cache = net.__dict__.get("_compiled")
+    if cache is None:
+        cache = _cache(net)
     key = (X.shape, X.strides, X.dtype, y.shape, y.strides, y.dtype)
     step = cache.get(key)
     if step is None:
@@ -115,10 +118,9 @@ def _lookup(net: Any, X: Any, y: Any) -> Any:
 
 
 def _auto_ready(net: Any, m: int) -> bool:
-    """Whether the backend lets this network's step run compiled; under ``auto`` each call that
-    says no adds this step's estimated NumPy time to the network's own count (``_auto_done``), so
-    the switch comes at the same step in every run (see :func:`chainrule.engine.compiled.ready`).
-    """
+    """Whether ``auto`` lets this network's step run compiled yet; each call that says no adds
+    this step's estimated NumPy time to the network's own count (``_auto_done``), so the switch
+    comes at the same step in every run (see :func:`chainrule.engine.compiled.ready`)."""
     done = net.__dict__.get("_auto_done", 0.0)
     if compiled.ready(done):
         return True

@@ -29,7 +29,7 @@ from chainrule.engine.compiled.layout import NOT_FINITE, OK, SE
 from chainrule.engine.compiled.updates import update_all
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def train_step(
     X: Any,
     Y: Any,
@@ -49,6 +49,7 @@ def train_step(
     steps: Any,
     out: Any,
     c: Any,
+    work: Any,
 ) -> tuple[int, Any]:
     """One training step of a dense network; returns (status, E before the update).
 
@@ -63,6 +64,12 @@ def train_step(
         opt, hyper, S1, S2, steps: the optimizer (see :mod:`~chainrule.engine.compiled.updates`).
         out: (m, n_L) array that receives z, or (0, n_L) for none.
         c: the constants and scratch in the arrays' dtype (see ``kernels``).
+        work: (m, n_L) scratch for the loss.
+
+    The first layer is written apart from the loop over the others, which then never picks its
+    input as ``X if k == 0 else As[k − 1]``: with that one expression the whole step took 22 µs
+    instead of 13 µs (64-32-10, batch 32, same arrays). X may also be of another array type than
+    the buffers (read-only, say); each call here is compiled for its own.
     """
     L = len(Ws)
     m = X.shape[0]
@@ -70,20 +77,26 @@ def train_step(
         status = check_inputs(X, Y, yi, loss, As[L - 1].shape[1])
         if status != OK:
             return status, c[0]
-    for k in range(L):
-        affine(X if k == 0 else As[k - 1], Ws[k], As[k])
-        if k < L - 1 or loss == SE:
+    top = L - 1  # the output layer: its activation is in the loss, save for squared error
+    affine(X, Ws[0], As[0])
+    if top > 0 or loss == SE:
+        activate(As[0], acts[0], c)
+    for k in range(1, L):
+        affine(As[k - 1], Ws[k], As[k])
+        if k < top or loss == SE:
             activate(As[k], acts[k], c)
-    E = loss_and_delta(As[L - 1], Y, yi, w, loss, Ds[L - 1], c)
+    E = loss_and_delta(As[top], Y, yi, w, loss, Ds[top], work, c)
     if not math.isfinite(E):
         return NOT_FINITE, E
     if out.shape[0] == m:
-        out[:, :] = As[L - 1]
-    for k in range(L - 1, -1, -1):
-        if k < L - 1 or loss == SE:
+        out[:, :] = As[top]
+    for k in range(top, 0, -1):
+        if k < top or loss == SE:
             activation_backward(Ds[k], As[k], acts[k], c)
-        weight_gradient(X if k == 0 else As[k - 1], Ds[k], Gs[k])
-        if k > 0:
-            input_gradient(Ds[k], Ws[k], Ds[k - 1])
+        weight_gradient(As[k - 1], Ds[k], Gs[k])
+        input_gradient(Ds[k], Ws[k], Ds[k - 1])
+    if top > 0 or loss == SE:
+        activation_backward(Ds[0], As[0], acts[0], c)
+    weight_gradient(X, Ds[0], Gs[0])
     update_all(Ws, Gs, S1, S2, opt, hyper, steps, c)
     return OK, E

@@ -7,9 +7,9 @@ folded-bias flag per layer) and ``c`` (the arrays' dtype: constants, then scratc
 layout lives here, where both floors can import it without importing numba.
 
 numba compiles these values into the kernels as constants, and its disk cache is keyed by the
-kernel modules' own source, not by what they import: after changing a value here, touch
-``kernels.py``, ``updates.py`` and ``fused.py`` (or clear their ``__pycache__``) so that they are
-compiled again.
+kernel modules' own source, not by what they import: after changing a value here or anything in
+``vecmath.py``, touch ``kernels.py``, ``updates.py`` and ``fused.py`` (or clear their
+``__pycache__``) so that they are compiled again.
 """
 
 from __future__ import annotations

@@ -80,6 +80,7 @@ class CompiledStep:
         self.acts_out = tuple(np.zeros((m, W.shape[1]), dtype) for W in weights)
         self.deltas = tuple(np.zeros((m, W.shape[1]), dtype) for W in weights)
         self.z = self.acts_out[-1]
+        self.work = np.zeros_like(self.z)
         self.acts = np.array([ACTIVATION_CODES[a] for a in activations], dtype=np.int64)
         self.loss = LOSS_CODES[loss]
         self.c = constants(dtype)
@@ -91,7 +92,13 @@ class CompiledStep:
         self.hyper = np.zeros(N_HYPER + len(weights))
         self.steps = np.zeros(len(weights), np.int64)  # descent counts nothing; a dummy
         self.entry: Any = None  # descend's compiled entry point, once the kernel has run
-        self.optimizer_entry: Any = None  # optimize's: (hyper, S1, S2, no out?, entry point)
+        # optimize's: (hyper, S1, S2, steps, no out?, the arguments after w, entry point)
+        self.optimizer_entry: Any = None
+        # descend's arguments after X, the targets and w, built once (with and without checks)
+        grads = self.grads
+        common = (self.weights, grads, self.acts_out, self.deltas, self.acts, self.loss)
+        descent = (K.DESCENT, self.hyper, grads, grads, self.steps, self.no_out, self.c, self.work)
+        self.descend_tail = {check: (*common, check, *descent) for check in (False, True)}
 
     def descend(self, X: Array, Y: Array, w: Array, lr: float, check: bool) -> tuple[int, Any]:
         """W ← W − lr·∂E/∂W for every layer, after the checks (``check``) and E is finite.
@@ -99,17 +106,10 @@ class CompiledStep:
         ``Y``: the targets, float (m, n_outputs) or class indices (m,). Returns (status, E).
         """
         self.hyper[K.LR] = lr
-        if self.indices:
-            Yf, yi = self.no_Y, Y
-        else:
-            Yf, yi = Y, self.no_yi
-        grads = self.grads
-        args = (
-            X, Yf, yi, w, self.weights, grads, self.acts_out, self.deltas, self.acts, self.loss,
-            check, K.DESCENT, self.hyper, grads, grads, self.steps, self.no_out, self.c,
-        )  # fmt: skip
         if not (X.flags.aligned and Y.flags.aligned):  # rare (a view into bytes): the replay
             return K.NOT_TAKEN, self.c[0]
+        Yf, yi = (self.no_Y, Y) if self.indices else (Y, self.no_yi)
+        args = (X, Yf, yi, w, *self.descend_tail[check])
         entry = self.entry
         if entry is not None:
             return entry(*args)
@@ -131,29 +131,30 @@ class CompiledStep:
         aligned = X.flags.aligned and Y.flags.aligned and w.flags.aligned
         if not aligned or (out is not None and not out.flags.aligned):  # rare: the replay
             return K.NOT_TAKEN, self.c[0]
-        if self.indices:
-            Yf, yi = self.no_Y, Y
-        else:
-            Yf, yi = Y, self.no_yi
-        args = (
-            X, Yf, yi, w, self.weights, self.grads, self.acts_out, self.deltas, self.acts,
-            self.loss, False, OPTIMIZER_CODES[name], hyper, S1, S2, steps,
-            self.no_out if out is None else out, self.c,
-        )  # fmt: skip
-        # The entry point is valid for one optimizer's arrays (the caller checked them), and for
-        # an out or none: keyed by identity, the arrays themselves being the optimizer's own.
+        # The entry point and the arguments after X, the targets and w are valid for one
+        # optimizer's arrays (the caller checked them), and for an out or none: keyed by
+        # identity, the arrays themselves being the optimizer's own.
         known = self.optimizer_entry
-        if (
+        if not (
             known is not None
             and known[0] is hyper
             and known[1] is S1
             and known[2] is S2
-            and known[3] == (out is None)
+            and known[3] is steps
+            and known[4] == (out is None)
         ):
-            return known[4](*args)
+            tail = (
+                self.weights, self.grads, self.acts_out, self.deltas, self.acts, self.loss, False,
+                OPTIMIZER_CODES[name], hyper, S1, S2, steps,
+            )  # fmt: skip
+            known = self.optimizer_entry = (hyper, S1, S2, steps, out is None, tail, None)
+        Yf, yi = (self.no_Y, Y) if self.indices else (Y, self.no_yi)
+        args = (X, Yf, yi, w, *known[5], self.no_out if out is None else out, self.c, self.work)
+        entry = known[6]
+        if entry is not None:
+            return entry(*args)
         result = train_step(*args)
-        entry = entry_point(args)
-        self.optimizer_entry = None if entry is None else (hyper, S1, S2, out is None, entry)
+        self.optimizer_entry = (*known[:6], entry_point(args))
         return result
 
 

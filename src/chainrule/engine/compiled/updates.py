@@ -46,7 +46,7 @@ from chainrule.engine.compiled.layout import (
     SGD,
 )
 
-jit = numba.njit(cache=True, nogil=True)
+jit = numba.njit(cache=True, nogil=True, error_model="numpy")  # see kernels.jit
 
 
 @jit
