@@ -68,6 +68,9 @@ from chainrule.engine.compiled.vecmath import cast_like
 #: matrix products with fewer multiply-adds than this run as loops, not BLAS calls (measured:
 #: numba's call of BLAS costs about 0.1 µs, and its GEMM beats these plain loops from 32 × 2 × 2 on)
 SMALL = 64
+#: ... and so do the gradients' products of a layer with at most this many weights (n_in · n_out),
+#: whatever the batch: 32 × 2 × 2 takes 76 ns as a loop and 225 ns through BLAS (float64)
+TINY = 4
 
 #: ``error_model="numpy"``: a float division by zero gives inf or NaN as in NumPy instead of
 #: numba's Python-style check, whose branch keeps LLVM from vectorising any loop that divides
@@ -102,15 +105,15 @@ def weight_gradient(a: Any, delta: Any, G: Any) -> None:
     m, n_in = a.shape
     n_out = delta.shape[1]
     Gm, gb = G[:-1], G[-1]
-    if m * n_in * n_out >= SMALL:
+    if m * n_in * n_out >= SMALL and n_in * n_out > TINY:
         np.dot(a.T, delta, Gm)
-    else:
-        Gm[:, :] = 0
-        for i in range(m):
-            for p in range(n_in):
-                x = a[i, p]
-                for j in range(n_out):
-                    Gm[p, j] += x * delta[i, j]
+    else:  # one running sum per weight, in a register
+        for p in range(n_in):
+            for j in range(n_out):
+                total = a[0, p] * delta[0, j]
+                for i in range(1, m):
+                    total += a[i, p] * delta[i, j]
+                Gm[p, j] = total
     gb[:] = 0
     for i in range(m):
         for j in range(n_out):
@@ -123,7 +126,7 @@ def input_gradient(delta: Any, W: Any, out: Any) -> None:
     m, n_out = delta.shape
     n_in = out.shape[1]
     Wm = W[:-1]
-    if m * n_in * n_out >= SMALL:
+    if m * n_in * n_out >= SMALL and n_in * n_out > TINY:
         np.dot(delta, Wm.T, out)
     else:
         for i in range(m):
