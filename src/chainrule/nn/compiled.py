@@ -95,9 +95,7 @@ def _lookup(net: Any, X: Any, y: Any) -> Any:
     chosen = compiled.backend()
     if chosen != "numba" or (chosen.auto and not _auto_ready(net, len(X))):
         return None
-    cache = net.__dict__.get("_compiled")
-    if cache is None:
-        cache = _cache(net)
+    cache = _cache(net)
     key = (X.shape, X.strides, X.dtype, y.shape, y.strides, y.dtype)
     step = cache.get(key)
     if step is None:
