@@ -22,31 +22,17 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 
-from starlette.testclient import TestClient
-
 import chainrule as cr
 from chainrule.playground import export
-from chainrule.playground.app import create_app
 from chainrule.playground.server import bind, playground_command, running
 from chainrule.playground.session import GRID, UNIT_GRID, Session, Store
 from chainrule.playground.setup import MAX_UPLOAD_BYTES, Config
+from playground_client import client_fixture, start  # noqa: F401  (the fixture client)
 
 MOONS_CSV = "x1,x2,label\n" + "".join(
     f"{x:.6f},{y:.6f},{'a' if c else 'b'}\n"
     for (x, y), c in zip(*cr.make_moons(60, noise=0.1, seed=3), strict=True)
 )
-
-
-@pytest.fixture
-def client():
-    with TestClient(create_app(allowed_hosts=["testserver"])) as c:
-        yield c
-
-
-def start(client, **config):
-    r = client.post("/api/sessions", json=config)
-    assert r.status_code == 201, r.text
-    return r.json()
 
 
 def session_of(client, state) -> Session:

@@ -25,12 +25,7 @@ from starlette.testclient import TestClient
 from chainrule.playground import limits
 from chainrule.playground.app import create_app
 from chainrule.playground.server import playground_command, running
-
-
-@pytest.fixture
-def client():
-    with TestClient(create_app(allowed_hosts=["testserver"])) as c:
-        yield c
+from playground_client import client_fixture  # noqa: F401  (the fixture client)
 
 
 def upload(client, content: bytes, **headers):

@@ -12,25 +12,11 @@ import pytest
 
 pytest.importorskip("starlette")
 
-from starlette.testclient import TestClient
-
 import chainrule as cr
-from chainrule.playground.app import create_app
 from chainrule.playground.inputs import regression_dataset, transform
 from chainrule.playground.session import Session
 from chainrule.playground.setup import Config, ConfigError
-
-
-@pytest.fixture
-def client():
-    with TestClient(create_app(allowed_hosts=["testserver"])) as c:
-        yield c
-
-
-def start(client, **config):
-    r = client.post("/api/sessions", json=config)
-    assert r.status_code == 201, r.text
-    return r.json()
+from playground_client import client_fixture, start  # noqa: F401  (the fixture client)
 
 
 # -- inputs ---------------------------------------------------------------------------------------

@@ -17,18 +17,10 @@ import pytest
 
 pytest.importorskip("starlette")
 
-from starlette.testclient import TestClient
-
 import chainrule as cr
-from chainrule.playground.app import create_app
+from playground_client import client_fixture, start  # noqa: F401  (the fixture client)
 
 DATA = Path(__file__).parent / "data"
-
-
-@pytest.fixture
-def client():
-    with TestClient(create_app(allowed_hosts=["testserver"])) as c:
-        yield c
 
 
 def upload(client, content: bytes, name: str = "data.csv", **params):
@@ -42,12 +34,6 @@ def upload(client, content: bytes, name: str = "data.csv", **params):
 
 def uploaded(client, content: bytes, name: str = "data.csv", **params) -> dict:
     r = upload(client, content, name, **params)
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-def start(client, **config) -> dict:
-    r = client.post("/api/sessions", json=config)
     assert r.status_code == 201, r.text
     return r.json()
 
