@@ -160,3 +160,22 @@ def test_cli_checkpoint_and_resume(tmp_path):
     assert resumed.returncode == 0
     for a, b in zip(cr.load(whole).weights, cr.load(out).weights, strict=True):
         assert np.array_equal(a, b)
+
+
+def test_a_checkpointed_run_that_diverges_gives_back_the_epochs_first_weights(tmp_path):
+    """The batch loop of streamed, distributed and checkpointed runs diverges as fit's does:
+    the error names the epoch, the cause and the layer; the weights are the epoch's first."""
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(40, 2)) * 1e3, rng.normal(size=40) * 1e3
+    net = cr.MLP([2, 8, 1], hidden="relu", output="identity", seed=0)
+    start = [W.copy() for W in net.weights]
+    with pytest.raises(cr.TrainingDivergedError) as caught:
+        cr.fit(net, X, y, epochs=3, batch_size=10, optimizer="sgd", lr=1e6, seed=0, verbose=0,
+               checkpoint=tmp_path / "run.ckpt", checkpoint_every=100)  # fmt: skip
+    message = str(caught.value)
+    assert message.startswith("training diverged in epoch 1: ")
+    assert "Likely cause: the learning rate lr=1e+06 is probably too high: try lr=100000" in message
+    assert "The network keeps the weights it had at the start of epoch 1" in message
+    for W, W0 in zip(net.weights, start, strict=True):
+        assert np.array_equal(W, W0)
+    assert net.history.diverged and net.history.stop_reason == "diverged"

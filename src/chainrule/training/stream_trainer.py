@@ -29,13 +29,14 @@ import numpy as np
 
 from chainrule.engine import compiled
 from chainrule.engine.modes import enable_grad, no_grad
-from chainrule.errors import CheckpointError, TrainingDivergedError
+from chainrule.errors import CheckpointError
 from chainrule.nn.protocol import Network
 from chainrule.training.callbacks import Callback, History, overrides
 from chainrule.training.checkpoint import join_state, load_checkpoint, save_checkpoint, split_state
 from chainrule.training.distributed import Distributed, DistributedOptimizer
 from chainrule.training.schedules import step_schedule
 from chainrule.training.stream_sources import score_sums, score_value, score_width
+from chainrule.training.trainer import give_back, nonfinite_weights
 
 __all__ = ["BatchTrainer"]
 
@@ -138,7 +139,7 @@ class BatchTrainer:
         if self.dist is not None:
             self.dist.allreduce(sums, "the epoch's loss and metric")
         if not all(np.isfinite(W).all() for W in self.weights):
-            self._diverged(epoch, "the weights became inf or NaN")
+            self._diverged(epoch, "after the epoch's updates")
         logs = {"loss": float(sums[0] / max(sums[1], 1e-300))}
         logs[self.metric] = score_value(self.kind, sums[2:])
         if self.validation is not None:
@@ -191,17 +192,12 @@ class BatchTrainer:
         step_schedule(self.schedule, logs)
 
     def _diverged(self, epoch: int, what: str) -> None:
-        for W, copy in zip(self.weights, self._start, strict=True):
-            W[...] = copy
-        h = self.history
-        h.diverged, h.stop_reason = True, "diverged"
         lr = self.inner.lr
-        raise TrainingDivergedError(
-            f"training diverged in epoch {epoch}: {what}. Likely cause: the learning rate "
-            f"lr={lr:g} is too high: try lr={lr / 10:g} (or clip_norm=1); unscaled inputs. The "
-            f"network keeps the weights it had at the start of epoch {epoch}.",
-            h,
-        )
+        causes = f"the learning rate lr={lr:g} is probably too high: try lr={lr / 10:g} (or "
+        causes += "clip_norm=1); or the inputs are not standardised"
+        what += nonfinite_weights(self.weights)
+        raise give_back(self.weights, self._start, self.history, epoch, f"epoch {epoch}", what,
+                        causes)  # fmt: skip
 
     # -- checkpoints -----------------------------------------------------------------------------
     def save(self, epoch: int, done: int) -> None:

@@ -213,13 +213,9 @@ class Trainer:
 
     def _diverged(self, epoch: int, batch: int | None, what: str, X: Any) -> None:
         """Give back the epoch's first weights; raise an error naming the layer and the cause."""
-        bad = [k for k, W in enumerate(self.weights, start=1) if not np.isfinite(W).all()]
-        if bad:
-            names = " and ".join(f"W{k}" for k in bad)
-            what += f": {names} hold{'s' if len(bad) == 1 else ''} inf or NaN. The gradient "
-            what += f"∂E/∂W{bad[-1]} (or the step it gave) went non-finite first"
-            if len(bad) > 1:
-                what += f": the backward pass reaches W{bad[-1]} before the others"
+        note = nonfinite_weights(self.weights)
+        if note:
+            what += note
         elif X is not None:
             what += f": {_forward_overflow(self.net, X)}"
         lr = self.optimizer.lr
@@ -232,17 +228,8 @@ class Trainer:
                 f"; the inputs are large (max |x| = {scale:.3g}): pass standardize=True to scale "
                 "each feature to mean 0 and standard deviation 1"
             )
-        for W, copy in zip(self.weights, self._epoch_start, strict=True):
-            W[...] = copy
-        h = self.history
-        h.diverged, h.stop_reason = True, "diverged"
         where = f"epoch {epoch}" + (f", batch {batch} of {self.n_batches}" if batch else "")
-        raise TrainingDivergedError(
-            f"training diverged in {where}: {what}. Likely cause: {causes}. The network keeps the "
-            f"weights it had at the start of epoch {epoch}, the last finite ones; its history has "
-            f"the {h.epochs_run} finished epoch{'s' if h.epochs_run != 1 else ''}.",
-            h,
-        )
+        raise give_back(self.weights, self._epoch_start, self.history, epoch, where, what, causes)
 
     # -- Ctrl-C: the first stops after the current batch, the second aborts ---------------------
     def _install_sigint(self) -> Any:
@@ -292,3 +279,35 @@ def _score(kind: str, out: np.ndarray, y: np.ndarray) -> float:
     else:  # sigmoid outputs: σ(h) ≥ ½ exactly when h ≥ 0; a sample is right if all labels are
         right = ((out >= 0) == (y >= 0.5)).all(axis=1)
     return float(right.mean())
+
+
+def nonfinite_weights(weights: list[np.ndarray]) -> str:
+    """ ": W2 holds inf or NaN. The gradient ∂E/∂W2 … went non-finite first" for the layers whose
+    weights are not finite (the backward pass reaches the last of them first); "" if none."""
+    bad = [k for k, W in enumerate(weights, start=1) if not np.isfinite(W).all()]
+    if not bad:
+        return ""
+    names = " and ".join(f"W{k}" for k in bad)
+    note = f": {names} hold{'s' if len(bad) == 1 else ''} inf or NaN. The gradient "
+    note += f"∂E/∂W{bad[-1]} (or the step it gave) went non-finite first"
+    if len(bad) > 1:
+        note += f": the backward pass reaches W{bad[-1]} before the others"
+    return note
+
+
+def give_back(
+    weights: list[np.ndarray], start: list[np.ndarray], history: History, epoch: int,
+    where: str, what: str, causes: str,
+) -> TrainingDivergedError:  # fmt: skip
+    """Put the weights back to ``start`` (the epoch's first ones), mark the history diverged, and
+    return the error to raise: where, what happened, the likely cause, what the network keeps."""
+    for W, copy in zip(weights, start, strict=True):
+        W[...] = copy
+    history.diverged, history.stop_reason = True, "diverged"
+    n = history.epochs_run
+    return TrainingDivergedError(
+        f"training diverged in {where}: {what}. Likely cause: {causes}. The network keeps the "
+        f"weights it had at the start of epoch {epoch}, the last finite ones; its history has "
+        f"the {n} finished epoch{'s' if n != 1 else ''}.",
+        history,
+    )
