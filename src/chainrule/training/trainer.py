@@ -282,8 +282,8 @@ def _score(kind: str, out: np.ndarray, y: np.ndarray) -> float:
 
 
 def nonfinite_weights(weights: list[np.ndarray]) -> str:
-    """ ": W2 holds inf or NaN. The gradient ∂E/∂W2 … went non-finite first" for the layers whose
-    weights are not finite (the backward pass reaches the last of them first); "" if none."""
+    """A note naming the layers whose weights hold inf or NaN, and the gradient that went
+    non-finite first (the backward pass reaches the last of them first); "" if none is."""
     bad = [k for k, W in enumerate(weights, start=1) if not np.isfinite(W).all()]
     if not bad:
         return ""
