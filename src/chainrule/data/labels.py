@@ -19,7 +19,15 @@ import numpy as np
 from chainrule.data.checks import all_finite
 from chainrule.errors import DataError
 
-__all__ = ["MAX_CLASSES", "TASKS", "check_task", "decode_labels", "detect_task", "encode_labels"]
+__all__ = [
+    "MAX_CLASSES",
+    "TASKS",
+    "check_task",
+    "decode_labels",
+    "detect_task",
+    "encode_labels",
+    "numbers_are_classes",
+]
 
 TASKS = ("binary", "multiclass", "regression")
 MAX_CLASSES = 20  # an integer-valued numeric target with more distinct values is regression
@@ -39,12 +47,17 @@ def detect_task(y) -> str:
     if y.dtype.kind in "iuf":
         finite = y[np.isfinite(y)] if y.dtype.kind == "f" else y
         k = len(np.unique(finite))
-        whole = bool(np.all(finite == np.round(finite)))
-        if not (whole and k <= MAX_CLASSES and (k <= 2 or k <= len(y) / 2)):
+        if not numbers_are_classes(k, bool(np.all(finite == np.round(finite))), len(y)):
             return "regression"
     else:
         k = len(np.unique(y.astype(str)))
     return "binary" if k <= 2 else "multiclass"
+
+
+def numbers_are_classes(k: int, whole: bool, n: int, limit: int = MAX_CLASSES) -> bool:
+    """:func:`detect_task`'s rule for a numeric target of ``n`` values, ``k`` of them distinct:
+    classes when all are ``whole`` numbers and few, k ≤ ``limit`` and (k ≤ 2 or k ≤ n / 2)."""
+    return whole and k <= limit and (k <= 2 or k <= n / 2)
 
 
 def encode_labels(y) -> tuple[np.ndarray, np.ndarray]:

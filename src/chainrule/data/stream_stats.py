@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.data.labels import _show
+from chainrule.data.labels import _show, numbers_are_classes
 from chainrule.data.preprocess import _ID, MAX_CATEGORIES, Preprocessor, _keys
 from chainrule.data.table import Column
 from chainrule.errors import DataError
@@ -142,12 +142,12 @@ class TargetStats:
 def decide_task(t: TargetStats, task: str | None, where: str) -> tuple[str, np.ndarray | None]:
     """(task, sorted classes or None) as :func:`chainrule.data.detect_task` would decide it.
 
-    Numbers are classes when they are whole and few: k ≤ the class limit and (k ≤ 2 or
-    k ≤ n_rows / 2); labels that are not numbers are always classes.
+    Numbers are classes by the same rule (:func:`~chainrule.data.labels.numbers_are_classes`,
+    with the stream's class limit); labels that are not numbers are always classes.
     """
     k = len(t.values)
     guess = "regression"
-    if not t.numeric or (t.whole and k <= t.limit and (k <= 2 or k <= t.n / 2)):
+    if not t.numeric or numbers_are_classes(k, t.whole, t.n, t.limit):
         guess = "binary" if k <= 2 else "multiclass"
     task = guess if task is None else ("binary" if k <= 2 else "multiclass") if (
         task == "classification") else task  # fmt: skip
