@@ -205,6 +205,30 @@ def test_cli_streams_a_file_larger_than_the_memory_limit(tmp_path):
     assert again.returncode == 0 and "accuracy" in again.stdout
 
 
+def test_cli_scores_a_streamed_regression_on_its_test_file_as_in_memory(tmp_path):
+    """``--test FILE`` of a streamed run is scored chunk by chunk; its R² is the one ``chainrule
+    evaluate`` computes from the whole test table in memory, and it is a good fit."""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(6_000, 3))
+    y = X @ np.array([1.0, -2.0, 0.5]) + 0.3 * rng.normal(size=6_000)
+    cols = {f"x{j}": X[:, j] for j in range(3)} | {"y": y}
+    pq.write_table(pa.table(cols).slice(0, 5_000), tmp_path / "train.parquet", row_group_size=500)
+    pq.write_table(pa.table(cols).slice(5_000), tmp_path / "test.parquet", row_group_size=300)
+    chainrule = str(Path(sys.executable).parent / "chainrule")
+    cmd = [chainrule, "train", "train.parquet", "--stream", "--task", "regression", "--epochs",
+           "3", "--hidden", "8", "--test", "test.parquet", "--no-loss-plot", "--quiet"]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    test_line = next(line for line in done.stdout.splitlines() if line.startswith("test"))
+    streamed = float(test_line.split("R²")[1].split()[0])
+    again = subprocess.run([chainrule, "evaluate", "train.chainrule", "test.parquet"],
+                           capture_output=True, text=True, cwd=tmp_path, timeout=120)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    r2_line = next(line for line in again.stdout.splitlines() if line.startswith("R²"))
+    in_memory = float(r2_line.split()[1])
+    assert streamed == in_memory and streamed > 0.9  # both printed with 4 decimals
+
+
 def test_the_progress_bar_runs_when_the_number_of_batches_is_unknown():
     rich_console = pytest.importorskip("rich.console")
     from chainrule.training.progress import ProgressBar

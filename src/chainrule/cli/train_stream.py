@@ -32,6 +32,7 @@ from chainrule.errors import TrainingDivergedError, UsageError
 from chainrule.training import loop, plots
 from chainrule.training.checkpoint import load_checkpoint
 from chainrule.training.distributed import Distributed
+from chainrule.training.stream_sources import score_sums, score_value, score_width
 
 __all__ = ["run", "scale_settings", "start_distributed", "wants_stream"]
 
@@ -142,19 +143,16 @@ def run(args: argparse.Namespace, hidden: list[int], out: Path) -> int:
 
 
 def _score(net: MLP, stream: Stream, metric: str) -> dict[str, float]:
-    """Accuracy or R² of ``net`` over a stream, chunk by chunk."""
-    sums = np.zeros(4)  # right/n, or n, Σy, Σy², Σ(ŷ − y)²
+    """Accuracy or R² of ``net`` over a stream, chunk by chunk (the sums training keeps)."""
+    kind = "regression" if metric == "r2" else "multiclass"
+    sums = np.zeros(score_width(kind, net.n_outputs))
     for table in stream.chunks():
         X, y = stream.arrays(table)
         if metric == "accuracy":
-            sums[:2] += [(net.predict(X) == stream.classes[y]).sum(), len(y)]
+            sums += [(net.predict(X) == stream.classes[y]).sum(), len(y)]
         else:
-            yhat = np.asarray(net.predict(X), dtype=np.float64).reshape(len(y))
-            sums += [len(y), y.sum(), (y * y).sum(), ((yhat - y) ** 2).sum()]
-    if metric == "accuracy":
-        return {"accuracy": float(sums[0] / max(sums[1], 1))}
-    ss_tot = sums[2] - sums[1] ** 2 / max(sums[0], 1)
-    return {"r2": float(1 - sums[3] / ss_tot) if ss_tot > 0 else 0.0}
+            sums += score_sums(kind, np.asarray(net.predict(X), np.float64).reshape(len(y), -1), y)
+    return {metric: score_value(kind, sums)}
 
 
 def _save(net: MLP, history: Any, out: Path, args: argparse.Namespace) -> int:
